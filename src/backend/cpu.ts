@@ -1,0 +1,228 @@
+/**
+ * The CPU backend: Float64Arrays, every call executed eagerly. It is the reference the
+ * WebGPU backend is tested against, and the fallback when no adapter exists.
+ */
+import type { Backend, Coef, DeviceMatrix, ScalarBlock, ScalarKernel, ScalarRef, Vec } from './backend.js';
+import { CsrMatrix } from '../sparse/csr.js';
+import { DenseMatrix } from '../linear/dense-matrix.js';
+import type { LinearOperator } from '../linear/operator.js';
+import { BackendError, ShapeMismatchError } from '../errors.js';
+
+class CpuVec implements Vec {
+  constructor(readonly data: Float64Array) {}
+  get length(): number {
+    return this.data.length;
+  }
+}
+
+class CpuScalars implements ScalarBlock {
+  constructor(readonly data: Float64Array) {}
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+class CpuMatrix implements DeviceMatrix {
+  constructor(readonly a: CsrMatrix | DenseMatrix | LinearOperator) {}
+  get rows(): number {
+    return this.a.rows;
+  }
+  get cols(): number {
+    return this.a.cols;
+  }
+}
+
+function vec(v: Vec): Float64Array {
+  if (!(v instanceof CpuVec)) throw new BackendError('a vector from another backend was passed to the CPU backend');
+  return v.data;
+}
+
+function block(b: ScalarBlock): Float64Array {
+  if (!(b instanceof CpuScalars)) throw new BackendError('a scalar block from another backend was passed to the CPU backend');
+  return b.data;
+}
+
+function sameLength(a: Float64Array, b: Float64Array, what: string): void {
+  if (a.length !== b.length) throw new ShapeMismatchError(what, `length ${a.length}`, `length ${b.length}`);
+}
+
+/** Creates a CPU backend. */
+export function createCpuBackend(): Backend {
+  return new CpuBackend();
+}
+
+export class CpuBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  readonly syncInterval = 1;
+  private guard: ScalarRef | null = null;
+
+  private skipped(): boolean {
+    return this.guard !== null && block(this.guard.block)[this.guard.index] !== 0;
+  }
+
+  private coef(c: Coef): number {
+    if (typeof c === 'number') return c;
+    if ('block' in c) return block(c.block)[c.index];
+    const v = block(c.ref.block)[c.ref.index];
+    const base = c.invert ? (v === 0 ? 0 : 1 / v) : v;
+    return base * (c.scale ?? 1);
+  }
+
+  vector(n: number, init?: Float64Array): Vec {
+    if (init && init.length !== n) throw new ShapeMismatchError('init', `length ${n}`, `length ${init.length}`);
+    return new CpuVec(init ? new Float64Array(init) : new Float64Array(n));
+  }
+
+  subvector(v: Vec, offset: number, length: number): Vec {
+    const d = vec(v);
+    if (offset < 0 || length < 0 || offset + length > d.length) {
+      throw new ShapeMismatchError('subvector', `a range inside [0, ${d.length})`, `[${offset}, ${offset + length})`);
+    }
+    return new CpuVec(d.subarray(offset, offset + length));
+  }
+
+  write(v: Vec, values: Float64Array): void {
+    const d = vec(v);
+    sameLength(d, values, 'values');
+    d.set(values);
+  }
+
+  async read(v: Vec): Promise<Float64Array> {
+    return new Float64Array(vec(v));
+  }
+
+  scalars(size: number, init?: ArrayLike<number>): ScalarBlock {
+    const b = new CpuScalars(new Float64Array(size));
+    if (init) b.data.set(init);
+    return b;
+  }
+
+  writeScalars(b: ScalarBlock, values: ArrayLike<number>, offset = 0): void {
+    block(b).set(values, offset);
+  }
+
+  async readScalars(b: ScalarBlock): Promise<Float64Array> {
+    return new Float64Array(block(b));
+  }
+
+  scalarKernel(kernel: ScalarKernel, b: ScalarBlock): void {
+    if (this.skipped()) return;
+    kernel.cpu(block(b));
+  }
+
+  matrix(a: CsrMatrix | DenseMatrix | LinearOperator): DeviceMatrix {
+    return new CpuMatrix(a);
+  }
+
+  matvec(a: DeviceMatrix, x: Vec, y: Vec): void {
+    if (this.skipped()) return;
+    const m = (a as CpuMatrix).a;
+    const xd = vec(x), yd = vec(y);
+    if (m instanceof CsrMatrix || m instanceof DenseMatrix) m.matvec(xd, yd);
+    else {
+      const r = m.matvec(xd);
+      if (r.length !== yd.length) throw new ShapeMismatchError('LinearOperator.matvec', `a result of length ${yd.length}`, `length ${r.length}`);
+      yd.set(r);
+    }
+  }
+
+  rmatvec(a: DeviceMatrix, y: Vec, x: Vec): void {
+    if (this.skipped()) return;
+    const m = (a as CpuMatrix).a;
+    const xd = vec(x), yd = vec(y);
+    if (m instanceof CsrMatrix || m instanceof DenseMatrix) m.rmatvec(yd, xd);
+    else {
+      const r = m.rmatvec(yd);
+      if (r.length !== xd.length) throw new ShapeMismatchError('LinearOperator.rmatvec', `a result of length ${xd.length}`, `length ${r.length}`);
+      xd.set(r);
+    }
+  }
+
+  copy(src: Vec, dst: Vec): void {
+    if (this.skipped()) return;
+    const s = vec(src), d = vec(dst);
+    sameLength(s, d, 'copy');
+    d.set(s);
+  }
+
+  fill(v: Vec, value: number): void {
+    if (this.skipped()) return;
+    vec(v).fill(value);
+  }
+
+  axpby(a: Coef, x: Vec, b: Coef, y: Vec): void {
+    if (this.skipped()) return;
+    const xd = vec(x), yd = vec(y);
+    sameLength(xd, yd, 'axpby');
+    const av = this.coef(a), bv = this.coef(b);
+    const n = yd.length;
+    if (bv === 0) for (let i = 0; i < n; i++) yd[i] = av * xd[i];
+    else if (bv === 1) for (let i = 0; i < n; i++) yd[i] += av * xd[i];
+    else for (let i = 0; i < n; i++) yd[i] = av * xd[i] + bv * yd[i];
+  }
+
+  mul(x: Vec, y: Vec, z: Vec, b: Coef = 0): void {
+    if (this.skipped()) return;
+    const xd = vec(x), yd = vec(y), zd = vec(z);
+    sameLength(xd, yd, 'mul');
+    sameLength(xd, zd, 'mul');
+    const bv = this.coef(b);
+    const n = zd.length;
+    if (bv === 0) for (let i = 0; i < n; i++) zd[i] = xd[i] * yd[i];
+    else for (let i = 0; i < n; i++) zd[i] = xd[i] * yd[i] + bv * zd[i];
+  }
+
+  dot(x: Vec, y: Vec, out: ScalarRef): void {
+    if (this.skipped()) return;
+    const xd = vec(x), yd = vec(y);
+    sameLength(xd, yd, 'dot');
+    let s = 0;
+    for (let i = 0; i < xd.length; i++) s += xd[i] * yd[i];
+    block(out.block)[out.index] = s;
+  }
+
+  nrm2(x: Vec, out: ScalarRef): void {
+    if (this.skipped()) return;
+    block(out.block)[out.index] = norm2(vec(x));
+  }
+
+  setGuard(guard: ScalarRef | null): void {
+    this.guard = guard;
+  }
+
+  async flush(): Promise<void> {}
+
+  release(): void {
+    // Garbage-collected storage: nothing to free.
+  }
+
+  dispose(): void {
+    this.guard = null;
+  }
+}
+
+/**
+ * ||x||₂ without overflow or underflow: a plain sum of squares when it is safely in
+ * range, else the scaled form (as LAPACK's dnrm2).
+ */
+export function norm2(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
+  if (s === 0) {
+    // may be an underflow of tiny entries
+    let any = false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== 0) { any = true; break; }
+    if (!any) return 0;
+  }
+  let scale = 0, ssq = 1;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    if (a === 0) continue;
+    if (scale < a) {
+      ssq = 1 + ssq * (scale / a) ** 2;
+      scale = a;
+    } else ssq += (a / scale) ** 2;
+  }
+  return scale * Math.sqrt(ssq);
+}

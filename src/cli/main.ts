@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+// placeholder entry replaced below
