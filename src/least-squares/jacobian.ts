@@ -20,12 +20,12 @@ export function scaleRows(J: Jacobian, w: Float64Array): Jacobian {
   return {
     rows: op.rows,
     cols: op.cols,
-    matvec: (x) => {
+    matvec: (x: Float64Array) => {
       const y = op.matvec(x);
       for (let i = 0; i < y.length; i++) y[i] *= w[i];
       return y;
     },
-    rmatvec: (y) => {
+    rmatvec: (y: Float64Array) => {
       const t = new Float64Array(y.length);
       for (let i = 0; i < y.length; i++) t[i] = y[i] * w[i];
       return op.rmatvec(t);
@@ -40,12 +40,12 @@ export function scaleColumns(J: Jacobian, d: Float64Array): Jacobian {
   return {
     rows: op.rows,
     cols: op.cols,
-    matvec: (x) => {
+    matvec: (x: Float64Array) => {
       const t = new Float64Array(x.length);
       for (let i = 0; i < x.length; i++) t[i] = x[i] * d[i];
       return op.matvec(t);
     },
-    rmatvec: (y) => {
+    rmatvec: (y: Float64Array) => {
       const x = op.rmatvec(y);
       for (let i = 0; i < x.length; i++) x[i] *= d[i];
       return x;
