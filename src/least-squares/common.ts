@@ -237,3 +237,18 @@ export function updateTrRadius(
   else if (ratio > 0.75 && boundHit) delta *= 2;
   return { delta, ratio };
 }
+
+/**
+ * The ftol / xtol tests of trf and dogbox: 2 when the cost fell by less than ftol·F on a
+ * good step (ratio > 0.25), 3 when ||dx|| < xtol (xtol + ||x||), 4 for both, else null.
+ */
+export function checkTermination(
+  dF: number, F: number, dxNorm: number, xNorm: number, ratio: number, ftol: number, xtol: number,
+): 2 | 3 | 4 | null {
+  const ftolOk = dF < ftol * F && ratio > 0.25;
+  const xtolOk = dxNorm < xtol * (xtol + xNorm);
+  if (ftolOk && xtolOk) return 4;
+  if (ftolOk) return 2;
+  if (xtolOk) return 3;
+  return null;
+}

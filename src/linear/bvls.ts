@@ -9,7 +9,7 @@ import type { DenseMatrix } from './dense-matrix.js';
 import { DenseMatrix as Dense } from './dense-matrix.js';
 import { lstsq } from './dense.js';
 import { dot, norm } from '../least-squares/common.js';
-import { linearHeader, linearIterationLine } from './linear-progress.js';
+import { linearHeader, linearIterationLine } from '../least-squares/progress.js';
 import { residual, type LinearSolveOutcome } from './trf-linear.js';
 import { AbortError } from '../errors.js';
 

@@ -23,7 +23,7 @@ import {
   EPS, buildQuadratic1d, clScalingVector, dot, evaluateQuadratic, findActiveConstraints, inBounds,
   makeStrictlyFeasible, minimizeQuadratic1d, norm, reflectiveTransformation, stepSizeToBound,
 } from '../least-squares/common.js';
-import { linearHeader, linearIterationLine } from './linear-progress.js';
+import { linearHeader, linearIterationLine } from '../least-squares/progress.js';
 import { AbortError } from '../errors.js';
 
 export interface TrfLinearOptions {
