@@ -58,3 +58,18 @@ export class BackendError extends TrustGpuError {
     super(message, 'BACKEND', { cause });
   }
 }
+
+/**
+ * The user's function (fun, jac, a callback or a LinearOperator) threw or returned
+ * something unusable. `x` is the point it was evaluated at; `cause` holds a thrown error.
+ */
+export class EvaluationError extends TrustGpuError {
+  readonly x: Float64Array;
+  /** Which user function failed: 'fun', 'jac', ... */
+  readonly source: string;
+  constructor(source: string, message: string, x: Float64Array, cause?: unknown) {
+    super(`${source}: ${message}`, 'EVALUATION', { cause });
+    this.source = source;
+    this.x = new Float64Array(x);
+  }
+}
