@@ -19,8 +19,7 @@ import { isUnbounded, prepareBounds, type BoundsOption } from './bounds.js';
 import { EPS, inBounds, makeStrictlyFeasible } from './common.js';
 import { LOSS_NAMES, makeLoss, type LossCallback, type LossName } from './losses.js';
 import type { DriverContext, DriverOutcome, IterationState, Jacobian, ProblemEvaluator, TrOptions } from './types.js';
-import { approxDerivative, validateSparsity } from './finite-diff.js';
-import { groupColumns } from '../sparse/column-groups.js';
+import { approxDerivative, validateSparsity, type SparsityStructure } from './finite-diff.js';
 import { trf } from './trf.js';
 import { dogbox } from './dogbox.js';
 import { lm } from './lm.js';
@@ -284,17 +283,15 @@ class CountingEvaluator implements ProblemEvaluator {
   nfev = 0;
   njev = 0;
   m = -1;
-  private sparsity: { indptr: Int32Array; indices: Int32Array; rows: number; groups: Int32Array } | null = null;
+  private sparsity: SparsityStructure | null = null;
 
   constructor(private readonly userFun: ResidualFunction, private readonly o: ValidatedOptions, readonly n: number) {}
 
   /** Called once m is known: checks jacSparsity and groups its columns. */
   prepareFiniteDifferences(m: number): void {
     this.m = m;
-    if (this.o.jacSparsity) {
-      const s = validateSparsity(this.o.jacSparsity, m, this.n);
-      this.sparsity = { ...s, rows: m, groups: groupColumns(m, this.n, s.indptr, s.indices) };
-    }
+    // Checked and grouped once: every finite-difference Jacobian reuses the groups.
+    if (this.o.jacSparsity) this.sparsity = validateSparsity(this.o.jacSparsity, m, this.n);
   }
 
   async fun(x: Float64Array): Promise<Float64Array> {
