@@ -5,6 +5,14 @@
 export { CsrMatrix } from './sparse/csr.js';
 export { DenseMatrix } from './linear/dense-matrix.js';
 export type { LinearOperator } from './linear/operator.js';
+export { lsqLinear, LSQ_LINEAR_MESSAGES } from './linear/lsq-linear.js';
+export type { LsqLinearOptions, LsqLinearResult, UnboundedSolution } from './linear/lsq-linear.js';
+export { lsmr, LSMR_MESSAGES } from './linear/lsmr.js';
+export type { LsmrOptions, LsmrResult } from './linear/lsmr.js';
+export { lsqr, LSQR_MESSAGES } from './linear/lsqr.js';
+export type { LsqrOptions, LsqrResult } from './linear/lsqr.js';
+export { steihaugCg } from './linear/steihaug-cg.js';
+export type { SteihaugOptions, SteihaugResult } from './linear/steihaug-cg.js';
 export { createBackend } from './backend/create.js';
 export type { BackendOption } from './backend/create.js';
 export type { Backend, BackendKind, Vec, ScalarBlock, ScalarRef, ScalarKernel, Coef, DeviceMatrix } from './backend/backend.js';
@@ -15,4 +23,5 @@ export {
   LinearAlgebraError,
   AbortError,
   BackendError,
+  EvaluationError,
 } from './errors.js';
