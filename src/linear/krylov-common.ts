@@ -1,0 +1,157 @@
+/**
+ * Pieces shared by the Krylov solvers written against the deferred Backend (LSQR, LSMR,
+ * Steihaug-CG): the stable plane rotation used inside their scalar kernels, the guarded
+ * iteration loop with periodic read-back, and option checks.
+ *
+ * The scalar helpers here are called from `ScalarKernel.cpu` functions, so they keep to
+ * what a one-thread WGSL kernel can do: plain arithmetic, sqrt, abs, min/max and branches.
+ */
+import type { Backend, ScalarBlock } from '../backend/backend.js';
+import { slot } from '../backend/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { describe } from '../validate.js';
+import { resolveBackend, type BackendOption } from '../backend/create.js';
+import { CsrMatrix } from '../sparse/csr.js';
+import { DenseMatrix } from './dense-matrix.js';
+import { isLinearOperator, type LinearOperator } from './operator.js';
+
+/** Machine epsilon of f64 (numpy's `eps`). A WGSL twin uses the f32 value. */
+export const EPS = 2.220446049250313e-16;
+
+/** The result of {@link symOrtho}: [c s; s -c]·[a; b] = [r; 0]. */
+export interface Rotation {
+  c: number;
+  s: number;
+  r: number;
+}
+
+/** numpy's sign: -1, 0 or 1 (0 for ±0). */
+export function sign(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : 0;
+}
+
+/**
+ * The stable plane rotation of Choi's SymOrtho (scipy's `_sym_ortho`): c, s, r with
+ * c a + s b = r, c b - s a = 0 and r = ±||(a, b)||, avoiding 1/eps. Writes into `out`
+ * (no allocation); the WGSL twin is a function returning vec3(c, s, r).
+ */
+export function symOrtho(a: number, b: number, out: Rotation): void {
+  if (b === 0) {
+    out.c = sign(a);
+    out.s = 0;
+    out.r = Math.abs(a);
+  } else if (a === 0) {
+    out.c = 0;
+    out.s = sign(b);
+    out.r = Math.abs(b);
+  } else if (Math.abs(b) > Math.abs(a)) {
+    const tau = a / b;
+    const s = sign(b) / Math.sqrt(1 + tau * tau);
+    out.s = s;
+    out.c = s * tau;
+    out.r = b / s;
+  } else {
+    const tau = b / a;
+    const c = sign(a) / Math.sqrt(1 + tau * tau);
+    out.c = c;
+    out.s = c * tau;
+    out.r = a / c;
+  }
+}
+
+/** How a guarded loop ended. */
+export interface LoopOutcome {
+  /** The scalar block as last read back. */
+  scalars: Float64Array;
+  /** Iterations encoded (not all of them need have run: those past `done` were no-ops). */
+  encoded: number;
+  /** The signal fired before the loop finished. */
+  aborted: boolean;
+}
+
+/**
+ * Runs a Krylov loop the deferred way: `body` encodes one iteration; it is encoded up to
+ * `maxIter` times under the guard `block[doneIndex]`, so that iterations encoded after
+ * the loop's own stopping test fired change nothing. Scalars are read back every
+ * `backend.syncInterval` iterations (every iteration on the CPU) to decide whether to
+ * stop and to check `signal`. The guard is cleared on every exit.
+ */
+export async function runGuardedLoop(
+  backend: Backend,
+  block: ScalarBlock,
+  doneIndex: number,
+  maxIter: number,
+  body: () => void,
+  signal: AbortSignal | undefined,
+): Promise<LoopOutcome> {
+  const interval = Math.max(1, Math.floor(backend.syncInterval));
+  let encoded = 0;
+  backend.setGuard(slot(block, doneIndex));
+  try {
+    for (;;) {
+      const batch = Math.min(interval, maxIter - encoded);
+      for (let i = 0; i < batch; i++) body();
+      encoded += Math.max(0, batch);
+      const scalars = await backend.readScalars(block);
+      if (scalars[doneIndex] !== 0 || encoded >= maxIter) return { scalars, encoded, aborted: false };
+      if (signal?.aborted) return { scalars, encoded, aborted: true };
+    }
+  } finally {
+    backend.setGuard(null);
+  }
+}
+
+/** Throws unless `signal` is undefined or looks like an AbortSignal. */
+export function checkSignal(name: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean') {
+    throw new InvalidArgumentError(name, 'an AbortSignal', `got ${describe(signal)}`);
+  }
+  return signal as AbortSignal;
+}
+
+/** Throws unless `v` is a finite number >= 0 (damping and the like). */
+export function requireFiniteNonNegative(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new InvalidArgumentError(name, 'a finite number >= 0', `got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Throws unless `v` is a number >= 0, Infinity allowed (tolerances, conlim). */
+export function requireNonNegative(name: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+    throw new InvalidArgumentError(name, 'a number >= 0', `got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Throws unless `options` is undefined or an object; returns it (or {}). */
+export function requireOptions<T extends object>(options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', `got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** Throws unless `a` is a CsrMatrix, a DenseMatrix or a LinearOperator. */
+export function requireOperand(name: string, a: unknown): CsrMatrix | DenseMatrix | LinearOperator {
+  if (a instanceof CsrMatrix || a instanceof DenseMatrix || isLinearOperator(a)) return a;
+  throw new InvalidArgumentError(name, 'a CsrMatrix, DenseMatrix or LinearOperator', `got ${describe(a)}`);
+}
+
+/**
+ * Resolves a public `backend` option, runs `fn` on it and disposes the backend when it
+ * was created here (a Backend instance passed in belongs to the caller).
+ */
+export async function withBackend<T>(option: BackendOption | Backend | undefined, fn: (backend: Backend) => Promise<T>): Promise<T> {
+  if (option === null) throw new InvalidArgumentError('backend', "'auto', 'cpu' or a Backend", 'got null');
+  const backend = await resolveBackend(option);
+  const owned = typeof option !== 'object';
+  try {
+    return await fn(backend);
+  } finally {
+    if (owned) backend.dispose();
+  }
+}
