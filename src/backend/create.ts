@@ -22,6 +22,6 @@ export async function createBackend(kind: BackendOption = 'auto'): Promise<Backe
 
 /** Resolves a user's `backend` option, or passes a Backend instance through. */
 export async function resolveBackend(option: BackendOption | Backend | undefined): Promise<Backend> {
-  if (option !== undefined && typeof option === 'object') return option;
+  if (option !== undefined && option !== null && typeof option === 'object') return option;
   return createBackend(option ?? 'auto');
 }
