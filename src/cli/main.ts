@@ -17,12 +17,13 @@ Commands:
   lsq            solve a built-in random bounded sparse least-squares problem (default)
 
 Options for lsq:
-  --rows N       rows of A (default 20000)
-  --cols N       columns of A (default 10000)
+  --rows N       rows of A (default 10000)
+  --cols N       columns of A (default 5000)
   --nnz N        nonzeros of A (default 4 * rows)
   --seed N       random seed (default 1)
   --method M     trf | bvls (bvls needs a dense A; not for this sparse problem) (default trf)
-  --lsmr-tol T   LSMR tolerance, a number or 'auto' (default auto)
+  --lsmr-tol T   LSMR tolerance, a number or 'auto' (default 1e-2 * tol, as scipy;
+                 'auto' is faster per iteration but can stall, as in scipy)
   --backend B    auto | cpu (default auto)
   --quiet        no per-iteration lines
   --json         print the result as one JSON object
@@ -60,12 +61,12 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(x) || x < 1) throw new TrustGpuError(`--${name}: expected a positive integer, got '${v}'`);
     return x;
   };
-  const m = int('rows', values.rows, 20000);
-  const n = int('cols', values.cols, 10000);
+  const m = int('rows', values.rows, 10000);
+  const n = int('cols', values.cols, 5000);
   const nnz = int('nnz', values.nnz, 4 * m);
   const seed = int('seed', values.seed, 1);
-  const lsmrTolArg = values['lsmr-tol'] ?? 'auto';
-  const lsmrTol = lsmrTolArg === 'auto' ? 'auto' : Number(lsmrTolArg);
+  const lsmrTolArg = values['lsmr-tol'];
+  const lsmrTol = lsmrTolArg === undefined || lsmrTolArg === 'auto' ? lsmrTolArg : Number(lsmrTolArg);
 
   const a = randomSparseMatrix(m, n, nnz, seed);
   const b = randomVector(m, seed + 1);
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const res = await lsqLinear(a, b, {
     bounds: [lb, ub],
     method: (values.method ?? 'trf') as 'trf' | 'bvls',
-    lsmrTol: lsmrTol as number | 'auto',
+    lsmrTol: lsmrTol as number | 'auto' | undefined,
     backend: (values.backend ?? 'auto') as 'auto' | 'cpu',
     verbose: quiet ? 0 : 2,
   });
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 Solver Summary (trustgpu lsqLinear)
 
 Problem                 ${m} rows, ${n} variables, ${a.nnz} nonzeros
-Method                  ${values.method ?? 'trf'} (lsmr inner solver, tolerance ${lsmrTolArg})
+Method                  ${values.method ?? 'trf'} (lsmr inner solver, tolerance ${lsmrTolArg ?? '1e-2 tol'})
 Backend                 ${res.backend}
 Iterations              ${res.nit}
 Final cost              ${fmtE(res.cost, 6)}
