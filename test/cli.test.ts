@@ -35,8 +35,10 @@ describe('trustgpu CLI', () => {
   });
 
   it('rejects bad arguments with a message and exit code 2', () => {
-    expect(cli(['--rows', '-3']).code).toBe(2);
-    expect(cli(['--rows', '-3']).out).toMatch(/--rows: expected a positive integer/);
+    expect(cli(['--rows', '0']).code).toBe(2);
+    expect(cli(['--rows=-3']).out).toMatch(/--rows: expected a positive integer/);
+    expect(cli(['--bogus']).out).toMatch(/Unknown option '--bogus'/);
+    expect(cli(['--rows', '0']).out).toMatch(/--rows: expected a positive integer/);
     expect(cli(['frobnicate']).code).toBe(2);
   });
 });

@@ -111,7 +111,9 @@ Termination             ${res.success ? 'CONVERGENCE' : 'NO_CONVERGENCE'} (statu
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
+    const code = (err as { code?: unknown }).code;
     if (err instanceof TrustGpuError) console.error(`trustgpu: ${err.message}`);
+    else if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) console.error(`trustgpu: ${(err as Error).message}\n\n${USAGE}`);
     else console.error(err);
     process.exitCode = 2;
   },
