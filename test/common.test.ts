@@ -69,6 +69,7 @@ describe('trust-region helpers (hand-computed values)', () => {
     expect(updateTrRadius(1, 0.9, 1, 1, true)).toEqual({ delta: 2, ratio: 0.9 });
     expect(updateTrRadius(1, 0.9, 1, 0.5, false)).toEqual({ delta: 1, ratio: 0.9 });
     expect(updateTrRadius(1, 1, 0, 0.5, false).ratio).toBe(0);
+    expect(updateTrRadius(1, 0, 0, 0.5, false)).toEqual({ delta: 1, ratio: 1 });
   });
 });
 

@@ -194,9 +194,10 @@ export function minimizeQuadratic1d(a: number, b: number, lb: number, ub: number
     const extremum = -0.5 * b / a;
     if (lb < extremum && extremum < ub) ts.push(extremum);
   }
-  let best = ts[0], bestValue = a * best * best + b * best + c;
+  // evaluated as t (a t + b) + c, as scipy, so ties resolve identically
+  let best = ts[0], bestValue = best * (a * best + b) + c;
   for (let k = 1; k < ts.length; k++) {
-    const v = a * ts[k] * ts[k] + b * ts[k] + c;
+    const v = ts[k] * (a * ts[k] + b) + c;
     if (v < bestValue) { best = ts[k]; bestValue = v; }
   }
   return { t: best, value: bestValue };
@@ -232,7 +233,11 @@ export function intersectTrustRegion(x: ArrayLike<number>, s: ArrayLike<number>,
 export function updateTrRadius(
   delta: number, actualReduction: number, predictedReduction: number, stepNorm: number, boundHit: boolean,
 ): { delta: number; ratio: number } {
-  const ratio = predictedReduction > 0 ? actualReduction / predictedReduction : 0;
+  // A zero step that changes nothing counts as a perfect model (ratio 1), so the ftol test
+  // can end the run (scipy 1.17's rule).
+  let ratio = 0;
+  if (predictedReduction > 0) ratio = actualReduction / predictedReduction;
+  else if (predictedReduction === 0 && actualReduction === 0) ratio = 1;
   if (ratio < 0.25) delta = 0.25 * stepNorm;
   else if (ratio > 0.75 && boundHit) delta *= 2;
   return { delta, ratio };
