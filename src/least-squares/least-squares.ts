@@ -77,7 +77,7 @@ export interface LeastSquaresResult {
   cost: number;
   /** The residuals f(x). */
   fun: Float64Array;
-  /** The Jacobian at x (for robust losses, of the unscaled problem, as scipy). */
+  /** The Jacobian at x; with a robust loss, scaled by the loss weights as scipy returns it. */
   jac: Jacobian;
   /** Jᵀ ρ' f: the gradient of the cost. */
   grad: Float64Array;
