@@ -35,7 +35,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lsmr } from '../src/linear/lsmr.js';
 import type { CsrMatrix } from '../src/sparse/csr.js';
-import { randomSparse, randomVector, uniformSource, writeProblemFiles } from './random-sparse.js';
+import { randomSparseMatrix as randomSparse, randomVector, rng as uniformSource } from '../src/problems/random-sparse.js';
+import { writeProblemFiles } from './random-sparse.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');

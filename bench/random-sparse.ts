@@ -1,70 +1,11 @@
 /**
- * Seeded random sparse problems for the benchmarks, and a raw binary export so a peer
- * (bench/scipy_lsmr.py) can load the very same matrix with numpy.fromfile.
+ * A raw binary export of a problem so a peer (bench/scipy_lsmr.py) can load the very same
+ * matrix with numpy.fromfile. The generators live in src/problems/random-sparse.ts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CsrMatrix } from '../src/sparse/csr.js';
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function uniformSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal source (Box–Muller, both deviates of each pair used). */
-export function normalSource(seed: number): () => number {
-  const u = uniformSource(seed);
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    let u1 = 0;
-    while (u1 === 0) u1 = u();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    const th = 2 * Math.PI * u();
-    spare = r * Math.sin(th);
-    return r * Math.cos(th);
-  };
-}
-
-/**
- * An m x n CSR matrix with about `nnz` standard-normal entries at uniformly random
- * positions. The first min(n, nnz) entries go one to each column (at a random row) so
- * that no column is empty; the rest are uniform over the whole matrix. Coinciding
- * positions are summed, so the stored count can be slightly below `nnz`.
- */
-export function randomSparse(m: number, n: number, nnz: number, seed: number): CsrMatrix {
-  if (!(m > 0 && n > 0 && nnz >= 0)) throw new RangeError(`randomSparse: need m, n > 0 and nnz >= 0 (got ${m}, ${n}, ${nnz})`);
-  const total = Math.max(nnz, n);
-  const u = uniformSource(seed);
-  const g = normalSource(seed ^ 0x9e3779b9);
-  const ri = new Int32Array(total), ci = new Int32Array(total), v = new Float64Array(total);
-  for (let k = 0; k < total; k++) {
-    ri[k] = Math.floor(u() * m);
-    ci[k] = k < n ? k : Math.floor(u() * n);
-    v[k] = g();
-  }
-  return CsrMatrix.fromTriplets(m, n, ri, ci, v);
-}
-
-/** n standard-normal entries. */
-export function randomVector(n: number, seed: number): Float64Array {
-  const g = normalSource(seed);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = g();
-  return out;
-}
+import type { CsrMatrix } from '../src/sparse/csr.js';
 
 /** What writeProblemFiles leaves in its directory (header.json holds the same). */
 export interface ProblemFiles {

@@ -23,7 +23,15 @@ class CpuScalars implements ScalarBlock {
 }
 
 class CpuMatrix implements DeviceMatrix {
+  /**
+   * Aᵀ stored as its own CSR, made on the first Aᵀy: a row-wise gather is about twice as
+   * fast as the scatter over A's rows, and Krylov loops call Aᵀy every iteration.
+   */
+  private t: CsrMatrix | null = null;
   constructor(readonly a: CsrMatrix | DenseMatrix | LinearOperator) {}
+  transposed(a: CsrMatrix): CsrMatrix {
+    return (this.t ??= a.transpose());
+  }
   get rows(): number {
     return this.a.rows;
   }
@@ -128,9 +136,11 @@ export class CpuBackend implements Backend {
 
   rmatvec(a: DeviceMatrix, y: Vec, x: Vec): void {
     if (this.skipped()) return;
-    const m = (a as CpuMatrix).a;
+    const dm = a as CpuMatrix;
+    const m = dm.a;
     const xd = vec(x), yd = vec(y);
-    if (m instanceof CsrMatrix || m instanceof DenseMatrix) m.rmatvec(yd, xd);
+    if (m instanceof CsrMatrix) dm.transposed(m).matvec(yd, xd);
+    else if (m instanceof DenseMatrix) m.rmatvec(yd, xd);
     else {
       const r = m.rmatvec(yd);
       if (r.length !== xd.length) throw new ShapeMismatchError('LinearOperator.rmatvec', `a result of length ${xd.length}`, `length ${r.length}`);
