@@ -87,8 +87,8 @@ export interface LeastSquaresResult {
   activeMask: Int8Array;
   /** Residual evaluations (finite-difference ones excluded). */
   nfev: number;
-  /** Jacobian evaluations. */
-  njev: number;
+  /** Jacobian evaluations; null for 'lm' with finite differences (as scipy's None). */
+  njev: number | null;
   status: -2 | -1 | 0 | 1 | 2 | 3 | 4;
   message: string;
   success: boolean;
@@ -162,7 +162,8 @@ export async function leastSquares(fun: ResidualFunction, x0: ArrayLike<number>,
       o.log(message);
       o.log(`Function evaluations ${out.nfev}, initial cost ${fmtE(initialCost, 4)}, final cost ${fmtE(out.cost, 4)}, first-order optimality ${fmtE(out.optimality, 2)}.`);
     }
-    return { ...out, message, success: out.status > 0, initialCost, method, backend: backend.kind };
+    const njev = method === 'lm' && typeof o.jac !== 'function' ? null : out.njev;
+    return { ...out, njev, message, success: out.status > 0, initialCost, method, backend: backend.kind };
   } finally {
     if (ownsBackend) backend.dispose();
   }
