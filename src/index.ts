@@ -5,6 +5,11 @@
 export { CsrMatrix } from './sparse/csr.js';
 export { DenseMatrix } from './linear/dense-matrix.js';
 export type { LinearOperator } from './linear/operator.js';
+export { leastSquares, LEAST_SQUARES_MESSAGES } from './least-squares/least-squares.js';
+export type { LeastSquaresOptions, LeastSquaresResult, ResidualFunction, JacobianFunction } from './least-squares/least-squares.js';
+export type { IterationState, Jacobian, TrOptions } from './least-squares/types.js';
+export type { LossName, LossCallback } from './least-squares/losses.js';
+export type { BoundsOption } from './least-squares/bounds.js';
 export { lsqLinear, LSQ_LINEAR_MESSAGES } from './linear/lsq-linear.js';
 export type { LsqLinearOptions, LsqLinearResult, UnboundedSolution } from './linear/lsq-linear.js';
 export { lsmr, LSMR_MESSAGES } from './linear/lsmr.js';
