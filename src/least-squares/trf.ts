@@ -335,6 +335,7 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
     },
     dispose() {
       if (device) backend.release(device);
+      jh.release?.();
       backend.release(dVec, diagVec, gVec, tmp, rhs);
     },
   };

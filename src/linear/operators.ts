@@ -14,6 +14,8 @@ export interface Operator {
   apply(x: Vec, y: Vec): void;
   /** x = Aᵀ y */
   applyT(y: Vec, x: Vec): void;
+  /** Frees scratch vectors the operator allocated (not the vectors it was given). */
+  release?(): void;
 }
 
 /** The operator of an uploaded matrix. */
@@ -41,6 +43,7 @@ export function rightScaledOperator(backend: Backend, a: Operator, d: Vec): Oper
       a.applyT(y, x);
       backend.mul(d, x, x);
     },
+    release: () => backend.release(tmp),
   };
 }
 

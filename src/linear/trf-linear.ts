@@ -225,7 +225,8 @@ function lsmrStepSolver(a: HostMatrix, opts: TrfLinearOptions): StepSolver {
   const dVec = backend.vector(n);
   const rootVec = backend.vector(n);
   const rhs = backend.vector(m + n);
-  const op = augmentedOperator(backend, rightScaledOperator(backend, matrixOperator(backend, dev), dVec), rootVec);
+  const scaled = rightScaledOperator(backend, matrixOperator(backend, dev), dVec);
+  const op = augmentedOperator(backend, scaled, rootVec);
   const aug = new Float64Array(m + n);
   const autoTol = opts.lsmrTol === 'auto';
   let tol = typeof opts.lsmrTol === 'number' ? opts.lsmrTol : 1e-2 * opts.tol;
@@ -247,6 +248,7 @@ function lsmrStepSolver(a: HostMatrix, opts: TrfLinearOptions): StepSolver {
       }
     },
     dispose() {
+      scaled.release?.();
       backend.release(dev, dVec, rootVec, rhs);
     },
   };
