@@ -14,6 +14,8 @@ import {
   svd,
 } from '../src/linear/dense.js';
 import { InvalidArgumentError, LinearAlgebraError, ShapeMismatchError } from '../src/errors.js';
+import { normal, randomVector, rng } from '../src/problems/random-sparse.js';
+import { norm } from './helpers/compare.js';
 
 const EPS = Number.EPSILON;
 
@@ -21,34 +23,9 @@ const EPS = Number.EPSILON;
 /* Test helpers, written independently of the code under test                          */
 /* ---------------------------------------------------------------------------------- */
 
-/** mulberry32: a small seeded generator, so every run sees the same matrices. */
-function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal by Box–Muller. */
-function makeGauss(seed: number): () => number {
-  const u = makeRng(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
-
+/** m x n with standard normal entries (row-major, the stream of randomVector(m * n, seed)). */
 function randomMatrix(m: number, n: number, seed: number): DenseMatrix {
-  const g = makeGauss(seed);
-  const a = new DenseMatrix(m, n);
-  for (let i = 0; i < m * n; i++) a.data[i] = g();
-  return a;
-}
-
-function randomVector(n: number, seed: number): Float64Array {
-  const g = makeGauss(seed);
-  return Float64Array.from({ length: n }, () => g());
+  return new DenseMatrix(m, n, randomVector(m * n, seed));
 }
 
 /** Naive triple-loop product, independent of matmul. */
@@ -108,12 +85,6 @@ function orthoError(q: DenseMatrix): number {
   let e = 0;
   for (let i = 0; i < g.rows; i++) for (let j = 0; j < g.cols; j++) e = Math.max(e, Math.abs(g.get(i, j) - (i === j ? 1 : 0)));
   return e;
-}
-
-function vecNorm(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
 }
 
 function vecDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -203,11 +174,11 @@ describe('qrPivoted', () => {
     // recomputes those norms, and the greedy choice stays exact.
     const m = 40, n = 12;
     const base = randomVector(m, 5);
-    const g = makeGauss(6);
+    const rand = rng(6);
     const a = new DenseMatrix(m, n);
     for (let j = 0; j < n; j++) {
       const scale = j === 0 ? 0 : 1e-9 * (1 + j / 3);
-      for (let i = 0; i < m; i++) a.set(i, j, base[i] + scale * g());
+      for (let i = 0; i < m; i++) a.set(i, j, base[i] + scale * normal(rand));
     }
     const { r } = checkPivotedQr(a);
     for (let j = 0; j < n; j++) {
@@ -428,7 +399,7 @@ describe('lstsq', () => {
     expect(s.length).toBe(12);
     const res = a.matvec(x).map((v, i) => v - b[i]);
     const g = a.rmatvec(res);
-    expect(vecNorm(g)).toBeLessThan(1e-13 * frob(a) * vecNorm(b));
+    expect(norm(g)).toBeLessThan(1e-13 * frob(a) * norm(b));
   });
 
   it('returns the minimum-norm solution of a rank-deficient problem', () => {
@@ -440,9 +411,9 @@ describe('lstsq', () => {
     const ref = pinvSolve(u, sv, v, b);
     const { x, rank } = lstsq(a, b);
     expect(rank).toBe(6);
-    expect(vecDiff(x, ref)).toBeLessThan(1e-13 * vecNorm(ref));
+    expect(vecDiff(x, ref)).toBeLessThan(1e-13 * norm(ref));
     // Minimum norm: x has no component in the null space, i.e. x = V Vᵀ x.
-    expect(vecDiff(v.matvec(v.rmatvec(x)), x)).toBeLessThan(1e-13 * vecNorm(x));
+    expect(vecDiff(v.matvec(v.rmatvec(x)), x)).toBeLessThan(1e-13 * norm(x));
   });
 
   it('returns the minimum-norm solution of an underdetermined (wide) problem', () => {
@@ -453,8 +424,8 @@ describe('lstsq', () => {
     const b = randomVector(5, 48);
     const { x, rank } = lstsq(a, b);
     expect(rank).toBe(5);
-    expect(vecDiff(x, pinvSolve(u, sv, v, b))).toBeLessThan(1e-13 * vecNorm(x));
-    expect(vecDiff(a.matvec(x), b)).toBeLessThan(1e-13 * vecNorm(b));
+    expect(vecDiff(x, pinvSolve(u, sv, v, b))).toBeLessThan(1e-13 * norm(x));
+    expect(vecDiff(a.matvec(x), b)).toBeLessThan(1e-13 * norm(b));
   });
 
   it('truncates singular values <= rcond * s[0]', () => {
@@ -466,7 +437,7 @@ describe('lstsq', () => {
     expect(lstsq(a, b).rank).toBe(6);
     const r = lstsq(a, b, 1e-3);
     expect(r.rank).toBe(3);
-    expect(vecDiff(r.x, pinvSolve(u.transpose().scaleRows([1, 1, 1, 0, 0, 0]).transpose(), sv, v, b))).toBeLessThan(1e-12 * vecNorm(r.x));
+    expect(vecDiff(r.x, pinvSolve(u.transpose().scaleRows([1, 1, 1, 0, 0, 0]).transpose(), sv, v, b))).toBeLessThan(1e-12 * norm(r.x));
     expect(lstsq(a, b, 0.5).rank).toBe(1);
   });
 
@@ -511,16 +482,16 @@ describe('triangular solves', () => {
     const r = upper(20, 20, 61);
     const x0 = randomVector(20, 62);
     const clean = leadingUpper(r, 20);
-    expect(vecDiff(solveUpperTriangular(r, clean.matvec(x0)), x0)).toBeLessThan(1e-13 * vecNorm(x0));
-    expect(vecDiff(solveUpperTriangularTransposed(r, clean.rmatvec(x0)), x0)).toBeLessThan(1e-13 * vecNorm(x0));
+    expect(vecDiff(solveUpperTriangular(r, clean.matvec(x0)), x0)).toBeLessThan(1e-13 * norm(x0));
+    expect(vecDiff(solveUpperTriangularTransposed(r, clean.rmatvec(x0)), x0)).toBeLessThan(1e-13 * norm(x0));
   });
 
   it('uses the leading n x n block of a trapezoidal R', () => {
     const r = upper(5, 8, 63);
     const x0 = randomVector(3, 64);
     const lead = leadingUpper(r, 3);
-    expect(vecDiff(solveUpperTriangular(r, lead.matvec(x0), 3), x0)).toBeLessThan(1e-14 * vecNorm(x0));
-    expect(vecDiff(solveUpperTriangularTransposed(r, lead.rmatvec(x0), 3), x0)).toBeLessThan(1e-14 * vecNorm(x0));
+    expect(vecDiff(solveUpperTriangular(r, lead.matvec(x0), 3), x0)).toBeLessThan(1e-14 * norm(x0));
+    expect(vecDiff(solveUpperTriangularTransposed(r, lead.rmatvec(x0), 3), x0)).toBeLessThan(1e-14 * norm(x0));
     expect(solveUpperTriangular(r, new Float64Array(5)).length).toBe(5); // default n = min(rows, cols)
   });
 
@@ -550,7 +521,7 @@ describe('cholesky', () => {
     }
     expect(diffFrob(mul(L, L.transpose()), a)).toBeLessThan(1e-14 * frob(a));
     const x0 = randomVector(15, 72);
-    expect(vecDiff(choleskySolve(L, a.matvec(x0)), x0)).toBeLessThan(1e-12 * vecNorm(x0));
+    expect(vecDiff(choleskySolve(L, a.matvec(x0)), x0)).toBeLessThan(1e-12 * norm(x0));
   });
 
   it('returns null for indefinite, negative definite and singular matrices', () => {
@@ -571,7 +542,7 @@ describe('solve', () => {
   it('round-trips b = A x through LU with partial pivoting', () => {
     const a = randomMatrix(30, 30, 81);
     const x0 = randomVector(30, 82);
-    expect(vecDiff(solve(a, a.matvec(x0)), x0)).toBeLessThan(1e-11 * vecNorm(x0));
+    expect(vecDiff(solve(a, a.matvec(x0)), x0)).toBeLessThan(1e-11 * norm(x0));
     // A zero leading entry needs a row swap.
     expect(Array.from(solve(DenseMatrix.fromRows([[0, 1], [1, 0]]), Float64Array.of(2, 3)))).toEqual([3, 2]);
     expect(Array.from(solve(new DenseMatrix(0, 0), new Float64Array(0)))).toEqual([]);

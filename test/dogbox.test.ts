@@ -17,34 +17,15 @@ import { CsrMatrix } from '../src/sparse/csr.js';
 import type { LinearOperator } from '../src/linear/operator.js';
 import { makeLoss, type LossName } from '../src/least-squares/losses.js';
 import { AbortError } from '../src/errors.js';
-import type { DriverContext, DriverOutcome, IterationState, Jacobian, ProblemEvaluator } from '../src/least-squares/types.js';
-
-type Fun = (x: Float64Array) => ArrayLike<number>;
-type Jac = (x: Float64Array) => Jacobian;
-
-/** Counts calls and wraps a residual and an analytic Jacobian. */
-class TestEvaluator implements ProblemEvaluator {
-  nfev = 0;
-  njev = 0;
-  readonly points: Float64Array[] = [];
-  constructor(readonly m: number, readonly n: number, private readonly f: Fun, private readonly j: Jac) {}
-  async fun(x: Float64Array): Promise<Float64Array> {
-    this.nfev++;
-    this.points.push(Float64Array.from(x));
-    return Float64Array.from(this.f(Float64Array.from(x)));
-  }
-  async jac(x: Float64Array): Promise<Jacobian> {
-    this.njev++;
-    return this.j(Float64Array.from(x));
-  }
-}
+import type { DriverContext, DriverOutcome, IterationState } from '../src/least-squares/types.js';
+import { countingEvaluator, type CountingEvaluator, type Fun, type Jac } from './helpers/evaluator.js';
 
 type Options = Partial<Omit<DriverContext, 'evaluator' | 'x0' | 'f0' | 'J0' | 'lb' | 'ub'>> & { bounds?: [ArrayLike<number>, ArrayLike<number>] };
 
-async function solve(fun: Fun, jac: Jac, x0In: number[], o: Options = {}): Promise<DriverOutcome & { evaluator: TestEvaluator }> {
+async function solve(fun: Fun, jac: Jac, x0In: number[], o: Options = {}): Promise<DriverOutcome & { evaluator: CountingEvaluator }> {
   const x0 = Float64Array.from(x0In), n = x0.length;
   const m = fun(x0).length;
-  const evaluator = new TestEvaluator(m, n, fun, jac);
+  const evaluator = countingEvaluator(m, n, fun, jac);
   const f0 = await evaluator.fun(x0);
   const J0 = await evaluator.jac(x0);
   const { bounds, ...rest } = o;

@@ -1,150 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { lsmr, lsmrCore, LSMR_MESSAGES } from '../src/linear/lsmr.js';
-import { CsrMatrix } from '../src/sparse/csr.js';
 import { DenseMatrix } from '../src/linear/dense-matrix.js';
-import type { LinearOperator } from '../src/linear/operator.js';
 import { CpuBackend } from '../src/backend/cpu.js';
-import type { Backend } from '../src/backend/backend.js';
 import { augmentedOperator, matrixOperator } from '../src/linear/operators.js';
 import { AbortError, InvalidArgumentError, ShapeMismatchError } from '../src/errors.js';
-
-// ---- helpers (seeded RNG, random sparse problems, a dense normal-equations reference) ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** m x n with `perRow` distinct random columns per row, values uniform in ±[0.5, 1.5], columns scaled by `colScale`. */
-function randomSparse(m: number, n: number, perRow: number, seed: number, colScale?: (j: number) => number): CsrMatrix {
-  const r = rng(seed);
-  const ri: number[] = [], ci: number[] = [], v: number[] = [];
-  for (let i = 0; i < m; i++) {
-    const cols = new Set<number>();
-    while (cols.size < perRow) cols.add(Math.floor(r() * n));
-    for (const j of cols) {
-      ri.push(i);
-      ci.push(j);
-      v.push((r() < 0.5 ? -1 : 1) * (0.5 + r()) * (colScale ? colScale(j) : 1));
-    }
-  }
-  return CsrMatrix.fromTriplets(m, n, ri, ci, v);
-}
-
-function randomVector(n: number, seed: number): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => 2 * r() - 1);
-}
-
-/** (AᵀA + shift I) as a dense n x n row-major array, from any operator (column by column). */
-function normalMatrix(a: LinearOperator, shift = 0): Float64Array {
-  const n = a.cols;
-  const g = new Float64Array(n * n);
-  const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = a.rmatvec(a.matvec(e));
-    for (let i = 0; i < n; i++) g[i * n + j] = col[i];
-    g[j * n + j] += shift;
-  }
-  return g;
-}
-
-/** Solves G x = rhs for symmetric positive definite G by Cholesky (G = L Lᵀ). */
-function choleskySolve(g: Float64Array, rhs: Float64Array): Float64Array {
-  const n = rhs.length;
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = g[j * n + j];
-    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
-    if (!(d > 0)) throw new Error('not positive definite');
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = g[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = s / ljj;
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = rhs[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
-  }
-  return x;
-}
-
-/** The solution of min ||A x - b||² + damp² ||x||² by the normal equations. */
-function normalSolve(a: LinearOperator, b: Float64Array, damp = 0): Float64Array {
-  return choleskySolve(normalMatrix(a, damp * damp), a.rmatvec(b));
-}
-
-function norm(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const d = Float64Array.from(x, (v, i) => v - y[i]);
-  return norm(d) / norm(y);
-}
-
-function asOperator(a: CsrMatrix): LinearOperator & { calls: number } {
-  const op = {
-    rows: a.rows,
-    cols: a.cols,
-    calls: 0,
-    matvec: (x: Float64Array) => {
-      op.calls++;
-      return a.matvec(x);
-    },
-    rmatvec: (y: Float64Array) => a.rmatvec(y),
-  };
-  return op;
-}
-
-/** The CPU backend with a different syncInterval, recording guard changes, read-backs and handle lifetimes. */
-function instrumented(syncInterval: number) {
-  const cpu = new CpuBackend();
-  const stats = { readScalars: 0, guards: [] as (object | null)[], live: new Set<object>() };
-  const backend = new Proxy(cpu, {
-    get(target, prop) {
-      if (prop === 'syncInterval') return syncInterval;
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (prop === 'readScalars') stats.readScalars++;
-        if (prop === 'setGuard') stats.guards.push(args[0] as object | null);
-        if (prop === 'release') for (const h of args) stats.live.delete(h as object);
-        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (prop === 'vector' || prop === 'scalars') stats.live.add(out as object);
-        return out;
-      };
-    },
-  }) as Backend;
-  return { backend, stats };
-}
+import { randomSparse, uniformDenseMatrix, uniformVector } from './helpers/random-problems.js';
+import { scipyKrylovProblem } from './helpers/scipy-krylov-problem.js';
+import { normalSolve } from './helpers/reference-solve.js';
+import { norm, relErr } from './helpers/compare.js';
+import { countingOperator } from './helpers/counting-operator.js';
+import { instrumented } from './helpers/instrumented-backend.js';
 
 // ---- the test problems ----
 
 const M = 10_000, N = 200;
 const A = randomSparse(M, N, 5, 1);
-const B = randomVector(M, 2); // inconsistent
+const B = uniformVector(M, 2); // inconsistent
 const X_LS = normalSolve(A, B);
 const TIGHT = { atol: 1e-12, btol: 1e-12 };
 
@@ -165,7 +36,7 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
   });
 
   it('stops with istop 1 on a consistent system', async () => {
-    const xTrue = randomVector(N, 3);
+    const xTrue = uniformVector(N, 3);
     const res = await lsmr(A, A.matvec(xTrue), { atol: 1e-10, btol: 1e-10 });
     expect(res.istop).toBe(1);
     expect(relErr(res.x, xTrue)).toBeLessThan(1e-8);
@@ -188,7 +59,7 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
     const cold = await lsmr(A, B);
     const warm = await lsmr(A, B, { ...TIGHT, x0 });
     expect(relErr(warm.x, X_LS)).toBeLessThan(1e-8);
-    const far = await lsmr(A, B, { x0: randomVector(N, 9) });
+    const far = await lsmr(A, B, { x0: uniformVector(N, 9) });
     expect(relErr(far.x, X_LS)).toBeLessThan(1e-4);
     // a good start converges in fewer iterations than a cold one at default tolerances
     const near = await lsmr(A, B, { x0 });
@@ -196,7 +67,7 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
   });
 
   it('accepts a LinearOperator and gives the CSR result', async () => {
-    const op = asOperator(A);
+    const op = countingOperator(A);
     const a = await lsmr(op, B, TIGHT);
     const c = await lsmr(A, B, TIGHT);
     expect(a.itn).toBe(c.itn);
@@ -217,7 +88,7 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
     const zero = new Float64Array(M);
     const res = await lsmr(A, zero);
     expect([res.istop, res.itn, norm(res.x)]).toEqual([0, 0, 0]);
-    const fromX0 = await lsmr(A, zero, { x0: randomVector(N, 4) });
+    const fromX0 = await lsmr(A, zero, { x0: uniformVector(N, 4) });
     expect([fromX0.istop, fromX0.itn, norm(fromX0.x)]).toEqual([0, 0, 0]);
     expect(fromX0.message).toBe(LSMR_MESSAGES[0]);
   });
@@ -225,7 +96,7 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
   it('stops with istop 3 when cond(A) exceeds conlim', async () => {
     // columns scaled over six decades: cond(A) about 1e6
     const ill = randomSparse(2000, 40, 5, 5, (j) => 10 ** (-6 * j / 39));
-    const b = randomVector(2000, 6);
+    const b = uniformVector(2000, 6);
     const res = await lsmr(ill, b, { ...TIGHT, conlim: 1e3, maxiter: 200 });
     expect(res.istop).toBe(3);
     expect(res.condA).toBeGreaterThanOrEqual(1e3);
@@ -237,9 +108,8 @@ describe('lsmr on a 10^4 x 200 sparse problem', () => {
 
 describe('lsmr on dense input', () => {
   it('solves a 300 x 20 DenseMatrix problem', async () => {
-    const r = rng(7);
-    const a = new DenseMatrix(300, 20, Float64Array.from({ length: 6000 }, () => r() - 0.5));
-    const b = randomVector(300, 8);
+    const a = uniformDenseMatrix(300, 20, 7);
+    const b = uniformVector(300, 8);
     const res = await lsmr(a, b, TIGHT);
     expect(relErr(res.x, normalSolve(a, b))).toBeLessThan(1e-8);
   });
@@ -248,15 +118,10 @@ describe('lsmr on dense input', () => {
 describe('lsmr against scipy 1.17.1', () => {
   // Made by:
   //   import numpy as np; from scipy.sparse.linalg import lsmr
-  //   m, n = 12, 6
-  //   A = np.array([[((7*i + 3*j) % 11 - 5) / (1 + j) for j in range(n)] for i in range(m)])
-  //   b = np.sin(np.arange(1, m + 1))
+  //   m, n, A, b as in helpers/scipy-krylov-problem.ts
   //   for kw in [{}, dict(damp=0.5), dict(atol=1e-12, btol=1e-12), dict(maxiter=3), dict(conlim=5.0), dict(x0=np.ones(n))]:
   //       r = lsmr(A, b, **kw); print(kw, r[1], r[2], float(r[3]), float(r[5]), float(r[6]), list(map(float, r[0])))
-  const m = 12, n = 6;
-  const a = new DenseMatrix(m, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a.set(i, j, (((7 * i + 3 * j) % 11) - 5) / (1 + j));
-  const b = Float64Array.from({ length: m }, (_, i) => Math.sin(i + 1));
+  const { n, a, b } = scipyKrylovProblem();
   const xLs = [-0.11919081108239075, 0.08761775750428974, -0.276229248892116, -0.02014074628829611, 0.20107646480974967, -0.6899986131731675];
   const cases: { opts: Parameters<typeof lsmr>[2]; istop: number; itn: number; normr: number; normA: number; condA: number; x: number[] }[] = [
     { opts: {}, istop: 2, itn: 6, normr: 2.0168353848634823, normA: 13.850330922641042, condA: 9.190648771832352, x: xLs },
@@ -329,7 +194,7 @@ describe('lsmrCore (deferred backend)', () => {
 
   it('throws AbortError when the signal fires mid-solve, with the last x', async () => {
     const controller = new AbortController();
-    const op = asOperator(A);
+    const op = countingOperator(A);
     const matvec = op.matvec;
     op.matvec = (x) => {
       if (op.calls === 3) controller.abort();

@@ -1,150 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { lsqr, lsqrCore, LSQR_MESSAGES } from '../src/linear/lsqr.js';
-import { CsrMatrix } from '../src/sparse/csr.js';
 import { DenseMatrix } from '../src/linear/dense-matrix.js';
-import type { LinearOperator } from '../src/linear/operator.js';
-import { CpuBackend } from '../src/backend/cpu.js';
-import type { Backend } from '../src/backend/backend.js';
 import { matrixOperator } from '../src/linear/operators.js';
 import { AbortError, InvalidArgumentError, ShapeMismatchError } from '../src/errors.js';
-
-// ---- helpers (seeded RNG, random sparse problems, a dense normal-equations reference) ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** m x n with `perRow` distinct random columns per row, values uniform in ±[0.5, 1.5], columns scaled by `colScale`. */
-function randomSparse(m: number, n: number, perRow: number, seed: number, colScale?: (j: number) => number): CsrMatrix {
-  const r = rng(seed);
-  const ri: number[] = [], ci: number[] = [], v: number[] = [];
-  for (let i = 0; i < m; i++) {
-    const cols = new Set<number>();
-    while (cols.size < perRow) cols.add(Math.floor(r() * n));
-    for (const j of cols) {
-      ri.push(i);
-      ci.push(j);
-      v.push((r() < 0.5 ? -1 : 1) * (0.5 + r()) * (colScale ? colScale(j) : 1));
-    }
-  }
-  return CsrMatrix.fromTriplets(m, n, ri, ci, v);
-}
-
-function randomVector(n: number, seed: number): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => 2 * r() - 1);
-}
-
-/** (AᵀA + shift I) as a dense n x n row-major array, from any operator (column by column). */
-function normalMatrix(a: LinearOperator, shift = 0): Float64Array {
-  const n = a.cols;
-  const g = new Float64Array(n * n);
-  const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = a.rmatvec(a.matvec(e));
-    for (let i = 0; i < n; i++) g[i * n + j] = col[i];
-    g[j * n + j] += shift;
-  }
-  return g;
-}
-
-/** Solves G x = rhs for symmetric positive definite G by Cholesky (G = L Lᵀ). */
-function choleskySolve(g: Float64Array, rhs: Float64Array): Float64Array {
-  const n = rhs.length;
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = g[j * n + j];
-    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
-    if (!(d > 0)) throw new Error('not positive definite');
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = g[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = s / ljj;
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = rhs[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
-  }
-  return x;
-}
-
-/** The solution of min ||A x - b||² + damp² ||x||² by the normal equations. */
-function normalSolve(a: LinearOperator, b: Float64Array, damp = 0): Float64Array {
-  return choleskySolve(normalMatrix(a, damp * damp), a.rmatvec(b));
-}
-
-function norm(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const d = Float64Array.from(x, (v, i) => v - y[i]);
-  return norm(d) / norm(y);
-}
-
-function asOperator(a: CsrMatrix): LinearOperator & { calls: number } {
-  const op = {
-    rows: a.rows,
-    cols: a.cols,
-    calls: 0,
-    matvec: (x: Float64Array) => {
-      op.calls++;
-      return a.matvec(x);
-    },
-    rmatvec: (y: Float64Array) => a.rmatvec(y),
-  };
-  return op;
-}
-
-/** The CPU backend with a different syncInterval, recording guard changes, read-backs and handle lifetimes. */
-function instrumented(syncInterval: number) {
-  const cpu = new CpuBackend();
-  const stats = { readScalars: 0, guards: [] as (object | null)[], live: new Set<object>() };
-  const backend = new Proxy(cpu, {
-    get(target, prop) {
-      if (prop === 'syncInterval') return syncInterval;
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (prop === 'readScalars') stats.readScalars++;
-        if (prop === 'setGuard') stats.guards.push(args[0] as object | null);
-        if (prop === 'release') for (const h of args) stats.live.delete(h as object);
-        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (prop === 'vector' || prop === 'scalars') stats.live.add(out as object);
-        return out;
-      };
-    },
-  }) as Backend;
-  return { backend, stats };
-}
+import { randomSparse, uniformDenseMatrix, uniformVector } from './helpers/random-problems.js';
+import { scipyKrylovProblem } from './helpers/scipy-krylov-problem.js';
+import { normalSolve } from './helpers/reference-solve.js';
+import { norm, relErr } from './helpers/compare.js';
+import { countingOperator } from './helpers/counting-operator.js';
+import { instrumented } from './helpers/instrumented-backend.js';
 
 // ---- the test problems ----
 
 const M = 10_000, N = 200;
 const A = randomSparse(M, N, 5, 11);
-const B = randomVector(M, 12); // inconsistent
+const B = uniformVector(M, 12); // inconsistent
 const X_LS = normalSolve(A, B);
 const TIGHT = { atol: 1e-12, btol: 1e-12 };
 
@@ -165,7 +35,7 @@ describe('lsqr on a 10^4 x 200 sparse problem', () => {
   });
 
   it('stops with istop 1 on a consistent system', async () => {
-    const xTrue = randomVector(N, 13);
+    const xTrue = uniformVector(N, 13);
     const res = await lsqr(A, A.matvec(xTrue), { atol: 1e-10, btol: 1e-10 });
     expect(res.istop).toBe(1);
     expect(relErr(res.x, xTrue)).toBeLessThan(1e-8);
@@ -191,7 +61,7 @@ describe('lsqr on a 10^4 x 200 sparse problem', () => {
   });
 
   it('accepts a LinearOperator and gives the CSR result', async () => {
-    const op = asOperator(A);
+    const op = countingOperator(A);
     const a = await lsqr(op, B, TIGHT);
     const c = await lsqr(A, B, TIGHT);
     expect(a.itn).toBe(c.itn);
@@ -213,7 +83,7 @@ describe('lsqr on a 10^4 x 200 sparse problem', () => {
 
   it('stops with istop 3 when cond(A) exceeds conlim', async () => {
     const ill = randomSparse(2000, 40, 5, 15, (j) => 10 ** (-6 * j / 39));
-    const b = randomVector(2000, 16);
+    const b = uniformVector(2000, 16);
     const res = await lsqr(ill, b, { ...TIGHT, conlim: 1e3 });
     expect(res.istop).toBe(3);
     expect(res.acond).toBeGreaterThanOrEqual(1e3);
@@ -225,9 +95,8 @@ describe('lsqr on a 10^4 x 200 sparse problem', () => {
 
 describe('lsqr on dense input', () => {
   it('solves a 300 x 20 DenseMatrix problem', async () => {
-    const r = rng(17);
-    const a = new DenseMatrix(300, 20, Float64Array.from({ length: 6000 }, () => r() - 0.5));
-    const b = randomVector(300, 18);
+    const a = uniformDenseMatrix(300, 20, 17);
+    const b = uniformVector(300, 18);
     const res = await lsqr(a, b, TIGHT);
     expect(relErr(res.x, normalSolve(a, b))).toBeLessThan(1e-8);
   });
@@ -236,15 +105,10 @@ describe('lsqr on dense input', () => {
 describe('lsqr against scipy 1.17.1', () => {
   // Made by:
   //   import numpy as np; from scipy.sparse.linalg import lsqr
-  //   m, n = 12, 6
-  //   A = np.array([[((7*i + 3*j) % 11 - 5) / (1 + j) for j in range(n)] for i in range(m)])
-  //   b = np.sin(np.arange(1, m + 1))
+  //   m, n, A, b as in helpers/scipy-krylov-problem.ts
   //   for kw in [{}, dict(damp=0.5), dict(atol=1e-12, btol=1e-12), dict(iter_lim=3), dict(conlim=5.0), dict(x0=np.ones(n))]:
   //       q = lsqr(A, b, **kw); print(kw, q[1], q[2], float(q[3]), float(q[4]), float(q[5]), float(q[6]), list(map(float, q[0])))
-  const m = 12, n = 6;
-  const a = new DenseMatrix(m, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a.set(i, j, (((7 * i + 3 * j) % 11) - 5) / (1 + j));
-  const b = Float64Array.from({ length: m }, (_, i) => Math.sin(i + 1));
+  const { n, a, b } = scipyKrylovProblem();
   const xLs = [-0.11919081108239074, 0.08761775750428973, -0.276229248892116, -0.020140746288296166, 0.20107646480974967, -0.6899986131731675];
   const x3 = [-0.09447921867210232, 0.045018401274613526, -0.3027319100687278, 0.15357954844871485, 0.1565294247517811, -0.21695846172501332];
   const cases: { opts: Parameters<typeof lsqr>[2]; istop: number; itn: number; r1norm: number; r2norm: number; anorm: number; acond: number; x: number[] }[] = [
@@ -308,7 +172,7 @@ describe('lsqrCore (deferred backend)', () => {
 
   it('throws AbortError when the signal fires mid-solve, with the last x', async () => {
     const controller = new AbortController();
-    const op = asOperator(A);
+    const op = countingOperator(A);
     const matvec = op.matvec;
     op.matvec = (x) => {
       if (op.calls === 3) controller.abort();

@@ -4,91 +4,15 @@ import { CsrMatrix } from '../src/sparse/csr.js';
 import { DenseMatrix } from '../src/linear/dense-matrix.js';
 import type { LinearOperator } from '../src/linear/operator.js';
 import { CpuBackend } from '../src/backend/cpu.js';
-import type { Backend } from '../src/backend/backend.js';
 import { matrixOperator } from '../src/linear/operators.js';
 import { AbortError, InvalidArgumentError, ShapeMismatchError } from '../src/errors.js';
+import { randomVector } from '../src/problems/random-sparse.js';
+import { uniformVector } from './helpers/random-problems.js';
+import { choleskySolve, denseOf } from './helpers/reference-solve.js';
+import { norm, relErr } from './helpers/compare.js';
+import { instrumented } from './helpers/instrumented-backend.js';
 
 // ---- helpers ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Solves G x = rhs for symmetric positive definite G by Cholesky (G = L Lᵀ). */
-function choleskySolve(g: Float64Array, rhs: Float64Array): Float64Array {
-  const n = rhs.length;
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = g[j * n + j];
-    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
-    if (!(d > 0)) throw new Error('not positive definite');
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = g[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = s / ljj;
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = rhs[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
-  }
-  return x;
-}
-
-function norm(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const d = Float64Array.from(x, (v, i) => v - y[i]);
-  return norm(d) / norm(y);
-}
-
-/** The CPU backend with a different syncInterval, recording guard changes, read-backs and handle lifetimes. */
-function instrumented(syncInterval: number) {
-  const cpu = new CpuBackend();
-  const stats = { readScalars: 0, guards: [] as (object | null)[], live: new Set<object>() };
-  const backend = new Proxy(cpu, {
-    get(target, prop) {
-      if (prop === 'syncInterval') return syncInterval;
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (prop === 'readScalars') stats.readScalars++;
-        if (prop === 'setGuard') stats.guards.push(args[0] as object | null);
-        if (prop === 'release') for (const h of args) stats.live.delete(h as object);
-        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (prop === 'vector' || prop === 'scalars') stats.live.add(out as object);
-        return out;
-      };
-    },
-  }) as Backend;
-  return { backend, stats };
-}
-
-function randomVector(n: number, seed: number): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => 2 * r() - 1);
-}
 
 function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;
@@ -114,7 +38,7 @@ function symmetricWithEigenvalues(eigs: number[], seed: number): DenseMatrix {
   const n = eigs.length;
   const q: Float64Array[] = [];
   for (let k = 0; k < n; k++) {
-    const v = randomVector(n, seed + k);
+    const v = uniformVector(n, seed + k);
     for (const u of q) {
       const c = dot(u, v);
       for (let i = 0; i < n; i++) v[i] -= c * u[i];
@@ -142,26 +66,13 @@ function laplacian(n: number, shift: number): CsrMatrix {
   return CsrMatrix.fromTriplets(n, n, ri, ci, v);
 }
 
-function denseOf(a: LinearOperator): Float64Array {
-  const n = a.cols;
-  const out = new Float64Array(n * n);
-  const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = a.matvec(e);
-    for (let i = 0; i < n; i++) out[i * n + j] = col[i];
-  }
-  return out;
-}
-
 // ---- tests ----
 
 describe('steihaugCg on a positive definite B', () => {
   const n = 60;
   const B = symmetricWithEigenvalues(Array.from({ length: n }, (_, k) => 1 + 9 * k / (n - 1)), 100);
-  const g = randomVector(n, 1);
-  const newton = choleskySolve(denseOf(B), g.map((v) => -v));
+  const g = uniformVector(n, 1);
+  const newton = choleskySolve(denseOf(n, (x) => B.matvec(x)), g.map((v) => -v));
 
   it('with a large radius and a tight tol returns the Newton step -B⁻¹g', async () => {
     const res = await steihaugCg(B, g, 1e3, { tol: 1e-12 * norm(g) });
@@ -212,7 +123,7 @@ describe('steihaugCg on an indefinite B', () => {
   // B = Q diag(-2, -0.5, 1, ..., 5) Qᵀ
   const n = 30;
   const B = symmetricWithEigenvalues([-2, -0.5, ...Array.from({ length: n - 2 }, (_, k) => 1 + 4 * k / (n - 3))], 200);
-  const g = randomVector(n, 3);
+  const g = uniformVector(n, 3);
 
   it('meets negative curvature (4th step) and ends on the boundary below the Cauchy point', async () => {
     for (const delta of [10, 100]) {

@@ -11,38 +11,20 @@ import {
 } from '../src/least-squares/tr-subproblem.js';
 import { makeStrictlyFeasible, norm } from '../src/least-squares/common.js';
 import { makeLoss, type LossName } from '../src/least-squares/losses.js';
-import type { DriverContext, DriverOutcome, IterationState, Jacobian, ProblemEvaluator } from '../src/least-squares/types.js';
+import type { DriverContext, DriverOutcome, IterationState } from '../src/least-squares/types.js';
 import { DenseMatrix } from '../src/linear/dense-matrix.js';
 import { svd } from '../src/linear/dense.js';
 import { CsrMatrix } from '../src/sparse/csr.js';
 import type { LinearOperator } from '../src/linear/operator.js';
 import { createCpuBackend } from '../src/backend/cpu.js';
 import { AbortError } from '../src/errors.js';
+import { countingEvaluator, type CountingEvaluator, type Fun, type Jac } from './helpers/evaluator.js';
 
 const F = (a: ArrayLike<number>) => Float64Array.from(a);
 const inf = Infinity;
 
 // ---------------------------------------------------------------------------------------
-// A counting evaluator and a driver runner
-
-type Fun = (x: Float64Array) => ArrayLike<number>;
-type Jac = (x: Float64Array) => Jacobian;
-
-class Evaluator implements ProblemEvaluator {
-  nfev = 0;
-  njev = 0;
-  readonly calls: Float64Array[] = [];
-  constructor(readonly m: number, readonly n: number, private readonly f: Fun, private readonly j: Jac) {}
-  async fun(x: Float64Array): Promise<Float64Array> {
-    this.nfev++;
-    this.calls.push(F(x));
-    return F(this.f(F(x)));
-  }
-  async jac(x: Float64Array): Promise<Jacobian> {
-    this.njev++;
-    return this.j(F(x));
-  }
-}
+// A driver runner (through the shared counting evaluator)
 
 interface RunOptions {
   lb?: number[];
@@ -61,13 +43,13 @@ interface RunOptions {
   gtol?: number;
 }
 
-async function run(fun: Fun, jac: Jac, x0: number[], o: RunOptions = {}): Promise<DriverOutcome & { evaluator: Evaluator }> {
+async function run(fun: Fun, jac: Jac, x0: number[], o: RunOptions = {}): Promise<DriverOutcome & { evaluator: CountingEvaluator }> {
   const n = x0.length;
   const lb = F(o.lb ?? x0.map(() => -inf)), ub = F(o.ub ?? x0.map(() => inf));
   // As the front end: trf starts strictly inside the bounds.
   const x = makeStrictlyFeasible(F(x0), lb, ub);
   const m = fun(x).length;
-  const evaluator = new Evaluator(m, n, fun, jac);
+  const evaluator = countingEvaluator(m, n, fun, jac);
   const f0 = await evaluator.fun(x);
   const J0 = await evaluator.jac(x);
   const out = await trf({
@@ -358,7 +340,7 @@ describe('trf against scipy 1.17.1', () => {
     const r = await run(fn, rosenJ, [-1.2, 1]);
     expectClose(r.x, [1, 1], 1e-14);
     expect([r.nfev, r.njev, r.status]).toEqual([39, 27, 1]);
-    expect(r.evaluator.calls.filter((x) => !(x[1] > 0)).length).toBe(9);
+    expect(r.evaluator.points.filter((x) => !(x[1] > 0)).length).toBe(9);
   });
 
   it('a zero step that changes nothing counts as a perfect model (ratio 1): ftol and xtol both hold', async () => {
