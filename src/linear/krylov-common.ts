@@ -15,8 +15,37 @@ import { CsrMatrix } from '../sparse/csr.js';
 import { DenseMatrix } from './dense-matrix.js';
 import { isLinearOperator, type LinearOperator } from './operator.js';
 
-/** Machine epsilon of f64 (numpy's `eps`). A WGSL twin uses the f32 value. */
+/**
+ * Machine epsilon of f64 (numpy's `eps`). LSQR adds it to keep a denominator off zero;
+ * the WGSL twins add the same value ({@link EPS_WGSL}), while their "for this machine"
+ * tests `1 + x <= 1` are the f32 machine's ({@link wgslOnePlusLeOne}).
+ */
 export const EPS = 2.220446049250313e-16;
+
+// The WGSL twins run in f32 and otherwise follow their cpu functions operation for
+// operation. Slots holding squares (LSQR's ddnorm, res2, xxnorm; LSMR's normA2 and d;
+// Steihaug-CG's dots) bound what an f32 solve can represent to norms of about 1e±18;
+// a twin departs from the cpu order only where an intermediate would leave f32's range
+// inside those bounds (Steihaug's boundary crossings), and says so.
+
+/**
+ * {@link EPS} as a WGSL literal. f32 holds it (a normal number), so a twin keeps the
+ * `cpu` function's guard against a zero denominator at every scale instead of adding
+ * f32's 1.19e-7, which would bias a ratio like ||Aᵀr|| / (||A|| ||r|| + eps) whenever
+ * ||A|| ||r|| is small (a badly scaled problem, not a converged one).
+ */
+export const EPS_WGSL = '2.220446049250313e-16';
+
+/**
+ * WGSL for the `cpu` test `1 + x <= 1` run in f32 (round to nearest even): it holds
+ * exactly when x <= 2⁻²⁴ (1 + 2⁻²⁴ ties to 1), NaN failing both. Written as the
+ * comparison because a shader compiler allowed fast math may fold `1 + x <= 1` to
+ * `x <= 0`. So the twins' "for this machine" stopping codes (LSQR/LSMR istop 4, 5, 6)
+ * fire at f32's precision, where an f32 solve stops making progress.
+ */
+export function wgslOnePlusLeOne(x: string): string {
+  return `(${x} <= 0x1p-24f)`;
+}
 
 /** The result of {@link symOrtho}: [c s; s -c]·[a; b] = [r; 0]. */
 export interface Rotation {
@@ -57,6 +86,43 @@ export function symOrtho(a: number, b: number, out: Rotation): void {
     out.s = c * tau;
     out.r = a / c;
   }
+}
+
+/**
+ * The WGSL twin of {@link symOrtho}, written out inline (a kernel body cannot declare a
+ * function): declares `var c, s, r: f32` under the given names and assigns them exactly
+ * as symOrtho does, branch for branch. |tau| <= 1, so 1 + tau² cannot overflow or lose
+ * the rotation in f32 either. `a` and `b` are WGSL expressions, evaluated once.
+ */
+export function wgslSymOrtho(a: string, b: string, c: string, s: string, r: string): string {
+  return `var ${c}: f32;
+  var ${s}: f32;
+  var ${r}: f32;
+  {
+    let so_a = ${a};
+    let so_b = ${b};
+    if (so_b == 0.0) {
+      ${c} = sgn(so_a);
+      ${s} = 0.0;
+      ${r} = abs(so_a);
+    } else if (so_a == 0.0) {
+      ${c} = 0.0;
+      ${s} = sgn(so_b);
+      ${r} = abs(so_b);
+    } else if (abs(so_b) > abs(so_a)) {
+      let so_tau = so_a / so_b;
+      let so_s = sgn(so_b) / sqrt(1.0 + so_tau * so_tau);
+      ${s} = so_s;
+      ${c} = so_s * so_tau;
+      ${r} = so_b / so_s;
+    } else {
+      let so_tau = so_b / so_a;
+      let so_c = sgn(so_a) / sqrt(1.0 + so_tau * so_tau);
+      ${c} = so_c;
+      ${s} = so_c * so_tau;
+      ${r} = so_a / so_c;
+    }
+  }`;
 }
 
 /** How a guarded loop ended. */

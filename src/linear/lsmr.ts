@@ -30,7 +30,7 @@ import { AbortError, ShapeMismatchError } from '../errors.js';
 import { rejectUnknownOptions, requireFinite, requireInteger, toFloat64Array } from '../validate.js';
 import {
   checkSignal, requireFiniteNonNegative, requireNonNegative, requireOperand, requireOptions, runGuardedLoop,
-  symOrtho, withBackend, type Rotation,
+  symOrtho, withBackend, wgslOnePlusLeOne, wgslSymOrtho, type Rotation,
 } from './krylov-common.js';
 
 export interface LsmrOptions {
@@ -181,6 +181,43 @@ const LSMR_INIT: ScalarKernel = {
       s[X_KEEP] = 0;
     } else if (s[MAXITER] <= 0) s[DONE] = 1;
   },
+  // ||A|| starts at |α|, which is the cpu's sqrt(α²) exactly, without an f32 sqrt's rounding.
+  wgsl: /* wgsl */ `
+  let alpha = s[${ALPHA}];
+  let beta = s[${BETA}];
+  s[${ZETABAR}] = alpha * beta;
+  s[${ALPHABAR}] = alpha;
+  s[${RHO}] = 1.0;
+  s[${RHOBAR}] = 1.0;
+  s[${CBAR}] = 1.0;
+  s[${SBAR}] = 0.0;
+  s[${BETADD}] = beta;
+  s[${BETAD}] = 0.0;
+  s[${RHODOLD}] = 1.0;
+  s[${TAUTILDEOLD}] = 0.0;
+  s[${THETATILDE}] = 0.0;
+  s[${ZETA}] = 0.0;
+  s[${DSUM}] = 0.0;
+  s[${NORMA2}] = alpha * alpha;
+  s[${MAXRBAR}] = 0.0;
+  s[${MINRBAR}] = 0.0;
+  s[${NORMA}] = abs(alpha);
+  s[${CONDA}] = 1.0;
+  s[${NORMX}] = 0.0;
+  s[${ISTOP}] = 0.0;
+  s[${ITN}] = 0.0;
+  s[${NORMR}] = beta;
+  s[${NORMAR}] = alpha * beta;
+  s[${X_KEEP}] = 1.0;
+  s[${DONE}] = 0.0;
+  if (s[${NORMAR}] == 0.0) {
+    s[${DONE}] = 1.0;
+  } else if (s[${NORMB}] == 0.0) {
+    s[${DONE}] = 1.0;
+    s[${X_KEEP}] = 0.0;
+  } else if (s[${MAXITER}] <= 0.0) {
+    s[${DONE}] = 1.0;
+  }`,
 };
 
 /** After β = ||A v − α u||: counts the iteration and sets the u and v coefficients. */
@@ -197,6 +234,16 @@ const LSMR_BETA: ScalarKernel = {
       s[V_COEF] = 1;
     }
   },
+  wgsl: /* wgsl */ `
+  s[${ITN}] = s[${ITN}] + 1.0;
+  let beta = s[${BETA}];
+  if (beta > 0.0) {
+    s[${U_SCALE}] = 1.0 / beta;
+    s[${V_COEF}] = -beta;
+  } else {
+    s[${U_SCALE}] = 1.0;
+    s[${V_COEF}] = 1.0;
+  }`,
 };
 
 /** After α = ||Aᵀu − β v||: the rotations, the estimates of ||r||, ||A||, cond(A), ||Aᵀr||. */
@@ -282,6 +329,90 @@ const LSMR_ROTATE: ScalarKernel = {
 
     s[NORMAR] = Math.abs(s[ZETABAR]);
   },
+  // No denominator here is zero in a reachable state: ρ, ρ̄ and ρ̃ are > 0 while α ≠ 0,
+  // and α = 0 makes ||Aᵀr|| = 0, which stops the loop (istop 1 or 2) before it is used.
+  wgsl: /* wgsl */ `
+  let beta = s[${BETA}];
+  if (beta > 0.0) {
+    s[${ALPHA}] = s[${ALPHA_NEW}];
+    if (s[${ALPHA}] > 0.0) {
+      s[${V_SCALE}] = 1.0 / s[${ALPHA}];
+    } else {
+      s[${V_SCALE}] = 1.0;
+    }
+  } else {
+    s[${V_SCALE}] = 1.0;
+  }
+  let alpha = s[${ALPHA}];
+  let itn = s[${ITN}];
+
+  // Rotation Q̂_{k,2k+1} eliminates damp.
+  ${wgslSymOrtho(`s[${ALPHABAR}]`, `s[${DAMP}]`, 'chat', 'shat', 'alphahat')}
+
+  // Rotation Q_k turns B_k into R_k.
+  let rhoold = s[${RHO}];
+  ${wgslSymOrtho('alphahat', 'beta', 'c', 'sn', 'rho')}
+  s[${RHO}] = rho;
+  let thetanew = sn * alpha;
+  s[${ALPHABAR}] = c * alpha;
+
+  // Rotation Q̄_k turns R_kᵀ into R̄_k.
+  let rhobarold = s[${RHOBAR}];
+  let zetaold = s[${ZETA}];
+  let cbarold = s[${CBAR}];
+  let thetabar = s[${SBAR}] * rho;
+  let rhotemp = cbarold * rho;
+  ${wgslSymOrtho('cbarold * rho', 'thetanew', 'cbar', 'sbar', 'rhobar')}
+  s[${CBAR}] = cbar;
+  s[${SBAR}] = sbar;
+  s[${RHOBAR}] = rhobar;
+  let zeta = cbar * s[${ZETABAR}];
+  s[${ZETA}] = zeta;
+  s[${ZETABAR}] = -sbar * s[${ZETABAR}];
+
+  // Coefficients of the h̄, x and h updates.
+  s[${HBAR_COEF}] = -((thetabar * rho) / (rhoold * rhobarold));
+  s[${X_COEF}] = zeta / (rho * rhobar);
+  s[${H_COEF}] = -(thetanew / rho);
+
+  // Estimate of ||r||: apply Q̂, Q and Q̃_{k-1}.
+  let betadd = s[${BETADD}];
+  let betaacute = chat * betadd;
+  let betacheck = -shat * betadd;
+  let betahat = c * betaacute;
+  s[${BETADD}] = -sn * betaacute;
+  let thetatildeold = s[${THETATILDE}];
+  ${wgslSymOrtho(`s[${RHODOLD}]`, 'thetabar', 'ctildeold', 'stildeold', 'rhotildeold')}
+  let thetatilde = stildeold * rhobar;
+  s[${THETATILDE}] = thetatilde;
+  let rhodold = ctildeold * rhobar;
+  s[${RHODOLD}] = rhodold;
+  let betad = -stildeold * s[${BETAD}] + ctildeold * betahat;
+  s[${BETAD}] = betad;
+  let tautildeold = (zetaold - thetatildeold * s[${TAUTILDEOLD}]) / rhotildeold;
+  s[${TAUTILDEOLD}] = tautildeold;
+  let taud = (zeta - thetatilde * tautildeold) / rhodold;
+  s[${DSUM}] = s[${DSUM}] + betacheck * betacheck;
+  let bt = betad - taud;
+  s[${NORMR}] = sqrt(s[${DSUM}] + bt * bt + s[${BETADD}] * s[${BETADD}]);
+
+  // Estimate of ||A||.
+  var normA2 = s[${NORMA2}] + beta * beta;
+  s[${NORMA}] = sqrt(normA2);
+  normA2 = normA2 + alpha * alpha;
+  s[${NORMA2}] = normA2;
+
+  // Estimate of cond(A): max ρ̄ over min ρ̄ (ρ̄ from iteration 2 on), with ρ_temp.
+  s[${MAXRBAR}] = max(s[${MAXRBAR}], rhobarold);
+  if (itn == 2.0) {
+    s[${MINRBAR}] = rhobarold;
+  } else if (itn > 2.0) {
+    s[${MINRBAR}] = min(s[${MINRBAR}], rhobarold);
+  }
+  let denom = select(rhotemp, min(s[${MINRBAR}], rhotemp), itn > 1.0);
+  s[${CONDA}] = max(s[${MAXRBAR}], rhotemp) / denom;
+
+  s[${NORMAR}] = abs(s[${ZETABAR}]);`,
 };
 
 /** After ||x||: scipy's stopping tests, the later ones taking precedence. */
@@ -306,6 +437,29 @@ const LSMR_TEST: ScalarKernel = {
     s[ISTOP] = istop;
     if (istop > 0) s[DONE] = 1;
   },
+  // ||b|| = 0 never reaches this kernel (lsmr.init stops the loop), and cond(A) > 0.
+  wgsl: /* wgsl */ `
+  let normr = s[${NORMR}];
+  let normA = s[${NORMA}];
+  let normb = s[${NORMB}];
+  let normx = s[${NORMX}];
+  let test1 = normr / normb;
+  let haveTest2 = normA * normr != 0.0;
+  var test2 = 0.0;
+  if (haveTest2) { test2 = s[${NORMAR}] / (normA * normr); }
+  let test3 = 1.0 / s[${CONDA}];
+  let t1 = test1 / (1.0 + (normA * normx) / normb);
+  let rtol = s[${BTOL}] + (s[${ATOL}] * normA * normx) / normb;
+  var istop = 0.0;
+  if (s[${ITN}] >= s[${MAXITER}]) { istop = 7.0; }
+  if (${wgslOnePlusLeOne('test3')}) { istop = 6.0; }
+  if (haveTest2 && ${wgslOnePlusLeOne('test2')}) { istop = 5.0; }
+  if (${wgslOnePlusLeOne('t1')}) { istop = 4.0; }
+  if (test3 <= s[${CTOL}]) { istop = 3.0; }
+  if (haveTest2 && test2 <= s[${ATOL}]) { istop = 2.0; }
+  if (test1 <= rtol) { istop = 1.0; }
+  s[${ISTOP}] = istop;
+  if (istop > 0.0) { s[${DONE}] = 1.0; }`,
 };
 
 interface CheckedOptions {

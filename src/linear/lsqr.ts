@@ -30,8 +30,8 @@ import { matrixOperator, type Operator } from './operators.js';
 import { AbortError, ShapeMismatchError } from '../errors.js';
 import { rejectUnknownOptions, requireFinite, requireInteger, toFloat64Array } from '../validate.js';
 import {
-  EPS, checkSignal, requireFiniteNonNegative, requireNonNegative, requireOperand, requireOptions, runGuardedLoop,
-  symOrtho, withBackend, type Rotation,
+  EPS, EPS_WGSL, checkSignal, requireFiniteNonNegative, requireNonNegative, requireOperand, requireOptions, runGuardedLoop,
+  symOrtho, withBackend, wgslOnePlusLeOne, wgslSymOrtho, type Rotation,
 } from './krylov-common.js';
 
 export interface LsqrOptions {
@@ -164,6 +164,26 @@ const LSQR_INIT: ScalarKernel = {
     s[ARNORM] = alpha * beta;
     s[DONE] = s[ARNORM] === 0 || s[MAXITER] <= 0 ? 1 : 0;
   },
+  wgsl: /* wgsl */ `
+  let alpha = s[${ALPHA}];
+  let beta = s[${BETA}];
+  s[${ISTOP}] = 0.0;
+  s[${ITN}] = 0.0;
+  s[${ANORM}] = 0.0;
+  s[${ACOND}] = 0.0;
+  s[${DDNORM}] = 0.0;
+  s[${RES2}] = 0.0;
+  s[${XNORM}] = 0.0;
+  s[${XXNORM}] = 0.0;
+  s[${Z}] = 0.0;
+  s[${CS2}] = -1.0;
+  s[${SN2}] = 0.0;
+  s[${RHOBAR}] = alpha;
+  s[${PHIBAR}] = beta;
+  s[${R1NORM}] = beta;
+  s[${R2NORM}] = beta;
+  s[${ARNORM}] = alpha * beta;
+  s[${DONE}] = select(0.0, 1.0, s[${ARNORM}] == 0.0 || s[${MAXITER}] <= 0.0);`,
 };
 
 /** After β = ||A v − α u||: counts the iteration, updates ||A||, sets the u and v coefficients. */
@@ -182,6 +202,20 @@ const LSQR_BETA: ScalarKernel = {
       s[V_COEF] = 1;
     }
   },
+  wgsl: /* wgsl */ `
+  s[${ITN}] = s[${ITN}] + 1.0;
+  let beta = s[${BETA}];
+  if (beta > 0.0) {
+    s[${U_SCALE}] = 1.0 / beta;
+    s[${V_COEF}] = -beta;
+    let anorm = s[${ANORM}];
+    let alpha = s[${ALPHA}];
+    let damp = s[${DAMP}];
+    s[${ANORM}] = sqrt(anorm * anorm + alpha * alpha + beta * beta + damp * damp);
+  } else {
+    s[${U_SCALE}] = 1.0;
+    s[${V_COEF}] = 1.0;
+  }`,
 };
 
 /** After α = ||Aᵀu − β v|| and ||w||: the rotations, the estimates and scipy's stopping tests. */
@@ -278,6 +312,115 @@ const LSQR_STEP: ScalarKernel = {
     if (test1 <= rtol) istop = 1;
     s[ISTOP] = istop;
   },
+  // rho = 0 would need rhobar = β = 0 with damp = 0, and rhobar = 0 only follows α = 0,
+  // which stops the loop (istop 2) first; gambar and gamma are then non-zero too. The one
+  // reachable zero denominator is ||b|| = 0 (b = 0 with x0): the cpu function's
+  // rnorm / 0 and friends are spelled out in the else branch, as WGSL leaves x / 0 undefined.
+  // f32 range: ddnorm grows to about (cond(Ā) / ||Ā||)², so it overflows only when ||Ā|| is
+  // below about 1e-12 (f32's istop 6 ends a solve by cond(Ā) ≈ 1.7e7).
+  wgsl: /* wgsl */ `
+  let beta = s[${BETA}];
+  if (beta > 0.0) {
+    s[${ALPHA}] = s[${ALPHA_NEW}];
+    if (s[${ALPHA}] > 0.0) {
+      s[${V_SCALE}] = 1.0 / s[${ALPHA}];
+    } else {
+      s[${V_SCALE}] = 1.0;
+    }
+  } else {
+    s[${V_SCALE}] = 1.0;
+  }
+  let alpha = s[${ALPHA}];
+  let damp = s[${DAMP}];
+  let dampsq = damp * damp;
+
+  // A plane rotation eliminates the damping parameter.
+  var rhobar = s[${RHOBAR}];
+  var phibar = s[${PHIBAR}];
+  var rhobar1 = rhobar;
+  var psi = 0.0;
+  if (damp > 0.0) {
+    rhobar1 = sqrt(rhobar * rhobar + dampsq);
+    let cs1 = rhobar / rhobar1;
+    let sn1 = damp / rhobar1;
+    psi = sn1 * phibar;
+    phibar = cs1 * phibar;
+  }
+
+  // A plane rotation eliminates the subdiagonal β.
+  ${wgslSymOrtho('rhobar1', 'beta', 'cs', 'sn', 'rho')}
+  let theta = sn * alpha;
+  rhobar = -cs * alpha;
+  let phi = cs * phibar;
+  phibar = sn * phibar;
+  let tau = sn * phi;
+  s[${RHOBAR}] = rhobar;
+  s[${PHIBAR}] = phibar;
+
+  // Coefficients of the x and w updates; ||d_k||² = ||w / ρ||².
+  s[${X_COEF}] = phi / rho;
+  s[${W_COEF}] = -theta / rho;
+  let dk = (1.0 / rho) * s[${WNORM}];
+  s[${DDNORM}] = s[${DDNORM}] + dk * dk;
+
+  // A rotation on the right eliminates θ; the result estimates ||x||.
+  let delta = s[${SN2}] * rho;
+  let gambar = -s[${CS2}] * rho;
+  let rhs = phi - delta * s[${Z}];
+  let zbar = rhs / gambar;
+  let xnorm = sqrt(s[${XXNORM}] + zbar * zbar);
+  s[${XNORM}] = xnorm;
+  let gamma = sqrt(gambar * gambar + theta * theta);
+  s[${CS2}] = gambar / gamma;
+  s[${SN2}] = theta / gamma;
+  let z = rhs / gamma;
+  s[${Z}] = z;
+  s[${XXNORM}] = s[${XXNORM}] + z * z;
+
+  // cond(Ā), ||r̄|| and ||Āᵀr̄||.
+  let anorm = s[${ANORM}];
+  let acond = anorm * sqrt(s[${DDNORM}]);
+  s[${ACOND}] = acond;
+  let res1 = phibar * phibar;
+  s[${RES2}] = s[${RES2}] + psi * psi;
+  let rnorm = sqrt(res1 + s[${RES2}]);
+  let arnorm = alpha * abs(tau);
+  s[${ARNORM}] = arnorm;
+  if (damp > 0.0) {
+    let r1sq = rnorm * rnorm - dampsq * s[${XXNORM}];
+    let r1 = sqrt(abs(r1sq));
+    s[${R1NORM}] = select(r1, -r1, r1sq < 0.0);
+  } else {
+    s[${R1NORM}] = rnorm;
+  }
+  s[${R2NORM}] = rnorm;
+
+  // The stopping tests, the later ones taking precedence.
+  let bnorm = s[${BNORM}];
+  let test2 = arnorm / (anorm * rnorm + ${EPS_WGSL});
+  let test3 = 1.0 / (acond + ${EPS_WGSL});
+  var t1Machine = false;
+  var test1Passes = false;
+  if (bnorm != 0.0) {
+    let test1 = rnorm / bnorm;
+    let t1 = test1 / (1.0 + (anorm * xnorm) / bnorm);
+    let rtol = s[${BTOL}] + (s[${ATOL}] * anorm * xnorm) / bnorm;
+    t1Machine = ${wgslOnePlusLeOne('t1')};
+    test1Passes = test1 <= rtol;
+  } else {
+    // cpu: t1 is NaN; test1 <= rtol is inf <= inf when rnorm > 0 and atol·anorm·xnorm > 0,
+    // else a comparison with NaN.
+    test1Passes = rnorm > 0.0 && s[${ATOL}] * anorm * xnorm > 0.0;
+  }
+  var istop = 0.0;
+  if (s[${ITN}] >= s[${MAXITER}]) { istop = 7.0; }
+  if (${wgslOnePlusLeOne('test3')}) { istop = 6.0; }
+  if (${wgslOnePlusLeOne('test2')}) { istop = 5.0; }
+  if (t1Machine) { istop = 4.0; }
+  if (test3 <= s[${CTOL}]) { istop = 3.0; }
+  if (test2 <= s[${ATOL}]) { istop = 2.0; }
+  if (test1Passes) { istop = 1.0; }
+  s[${ISTOP}] = istop;`,
 };
 
 /** After the x and w updates (which the guard would skip): stops once istop is set. */
@@ -286,6 +429,8 @@ const LSQR_STOP: ScalarKernel = {
   cpu: (s) => {
     if (s[ISTOP] > 0) s[DONE] = 1;
   },
+  wgsl: /* wgsl */ `
+  if (s[${ISTOP}] > 0.0) { s[${DONE}] = 1.0; }`,
 };
 
 interface CheckedOptions {

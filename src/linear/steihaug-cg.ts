@@ -99,6 +99,14 @@ const STEIHAUG_INIT: ScalarKernel = {
     s[BOUNDARY] = 0;
     s[DONE] = gnorm === 0 || gnorm < s[TOL] ? 1 : 0;
   },
+  wgsl: /* wgsl */ `
+  let gnorm = s[${GNORM}];
+  if (s[${TOL}] < 0.0) { s[${TOL}] = min(0.5, sqrt(gnorm)) * gnorm; }
+  s[${ITN}] = 0.0;
+  s[${FINISH}] = 0.0;
+  s[${NEG}] = 0.0;
+  s[${BOUNDARY}] = 0.0;
+  s[${DONE}] = select(0.0, 1.0, gnorm == 0.0 || gnorm < s[${TOL}]);`,
 };
 
 /**
@@ -116,6 +124,30 @@ function boundaryCrossings(s: Float64Array): void {
   s[STEP] = Math.min(t1, t2);
   s[BETA] = Math.max(t1, t2);
 }
+
+/**
+ * The WGSL twin of {@link boundaryCrossings}, a block of statements. f32 hazard: b² and
+ * 4ac are products of two squared norms (b = 2 zᵀd, a = dᵀd, c = ||z||² − δ²), so they
+ * leave f32's range once ||z||·||d|| passes about 1e19 or falls below about 1e-19 —
+ * ||g|| = δ = 1e10, or a gradient of 1e-12 in a region of 1e-10 near convergence — where
+ * b² − 4ac would come out inf, or 0 and then aux = 0 and t2 = −2c/0. So sqrt(b² − 4ac) is
+ * formed as sqrt(a) sqrt((b/sqrt(a))² − 4c), whose terms are squares of norms like the dots
+ * themselves. a > 0: d = 0 only once r = 0, which stops the loop unless tol = 0 (where the
+ * cpu function divides by zero too).
+ */
+const BOUNDARY_CROSSINGS_WGSL = /* wgsl */ `{
+    let a = s[${DD}];
+    let b = 2.0 * s[${ZD}];
+    let c = s[${ZZ}] - s[${DELTA}] * s[${DELTA}];
+    let ra = sqrt(a);
+    let bs = b / ra;
+    let sq = ra * sqrt(bs * bs - 4.0 * c);
+    let aux = b + select(-sq, sq, b >= 0.0);
+    let t1 = -aux / (2.0 * a);
+    let t2 = (-2.0 * c) / aux;
+    s[${STEP}] = min(t1, t2);
+    s[${BETA}] = max(t1, t2);
+  }`;
 
 /** After the dots: the CG step α, or the boundary step on non-positive curvature or exit. */
 const STEIHAUG_CURVATURE: ScalarKernel = {
@@ -146,6 +178,33 @@ const STEIHAUG_CURVATURE: ScalarKernel = {
       }
     }
   },
+  wgsl: /* wgsl */ `
+  s[${ITN}] = s[${ITN}] + 1.0;
+  let dbd = s[${DBD}];
+  if (dbd <= 0.0) {
+    // Both crossings; keep the one with the lower model value m(z + t d) − m(z).
+    ${BOUNDARY_CROSSINGS_WGSL}
+    let ta = s[${STEP}];
+    let tb = s[${BETA}];
+    let rd = s[${RD}];
+    let ma = ta * rd + 0.5 * ta * ta * dbd;
+    let mb = tb * rd + 0.5 * tb * tb * dbd;
+    s[${STEP}] = select(tb, ta, ma < mb);
+    s[${FINISH}] = 1.0;
+    s[${NEG}] = 1.0;
+    s[${BOUNDARY}] = 1.0;
+  } else {
+    let alpha = s[${RR}] / dbd;
+    let zn2 = s[${ZZ}] + 2.0 * alpha * s[${ZD}] + alpha * alpha * s[${DD}];
+    if (sqrt(zn2) >= s[${DELTA}]) {
+      ${BOUNDARY_CROSSINGS_WGSL}
+      s[${STEP}] = s[${BETA}];
+      s[${FINISH}] = 1.0;
+      s[${BOUNDARY}] = 1.0;
+    } else {
+      s[${STEP}] = alpha;
+    }
+  }`,
 };
 
 /** After rᵀr: done on a boundary step or when ||r|| < tol, else the CG coefficient β. */
@@ -161,6 +220,17 @@ const STEIHAUG_CONVERGE: ScalarKernel = {
       s[RR] = s[RR_NEW];
     }
   },
+  // rᵀr > 0 here: the last iteration went on with rᵀr >= tol² > 0, or this is the first
+  // (rᵀr = gᵀg > 0); with tol = 0, rᵀr = 0 gives d = 0 and the next iteration finishes.
+  wgsl: /* wgsl */ `
+  if (s[${FINISH}] != 0.0) {
+    s[${DONE}] = 1.0;
+  } else if (sqrt(s[${RR_NEW}]) < s[${TOL}]) {
+    s[${DONE}] = 1.0;
+  } else {
+    s[${BETA}] = s[${RR_NEW}] / s[${RR}];
+    s[${RR}] = s[${RR_NEW}];
+  }`,
 };
 
 interface CheckedOptions {
