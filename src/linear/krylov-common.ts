@@ -6,10 +6,11 @@
  * The scalar helpers here are called from `ScalarKernel.cpu` functions, so they keep to
  * what a one-thread WGSL kernel can do: plain arithmetic, sqrt, abs, min/max and branches.
  */
-import type { Backend, ScalarBlock } from '../backend/backend.js';
+import type { Backend, BackendKind, ScalarBlock, Vec } from '../backend/backend.js';
 import { slot } from '../backend/backend.js';
-import { InvalidArgumentError } from '../errors.js';
-import { describe } from '../validate.js';
+import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import { describe, rejectUnknownOptions, requireFinite, toFloat64Array } from '../validate.js';
+import { matrixOperator, type Operator } from './operators.js';
 import { resolveBackend, type BackendOption } from '../backend/create.js';
 import { CsrMatrix } from '../sparse/csr.js';
 import { DenseMatrix } from './dense-matrix.js';
@@ -220,4 +221,42 @@ export async function withBackend<T>(option: BackendOption | Backend | undefined
   } finally {
     if (owned) backend.dispose();
   }
+}
+
+/**
+ * The host-level entry of a least-squares Krylov solver (lsqr, lsmr): checks A, b and the
+ * options, uploads A and b to the backend, runs `core`, reads x back and frees everything.
+ */
+export async function solveLeastSquaresOnHost<O extends object, R extends { x: Vec }>(
+  a: CsrMatrix | DenseMatrix | LinearOperator,
+  b: ArrayLike<number>,
+  options: (O & { backend?: BackendOption | Backend }) | undefined,
+  optionNames: readonly string[],
+  checkOptions: (o: O, n: number) => void,
+  core: (backend: Backend, op: Operator, b: Vec, o: O) => Promise<R>,
+): Promise<{ x: Float64Array; res: R; backend: BackendKind }> {
+  const o = requireOptions(options);
+  rejectUnknownOptions('options', o, [...optionNames, 'backend']);
+  requireOperand('A', a);
+  const m = a.rows;
+  const bv = toFloat64Array('b', b);
+  if (bv.length !== m) throw new ShapeMismatchError('b', `length ${m} (the rows of A)`, `length ${bv.length}`);
+  requireFinite('b', bv);
+  const { backend: backendOption, ...rest } = o;
+  const solverOptions = rest as unknown as O;
+  checkOptions(solverOptions, a.cols);
+  return withBackend(backendOption, async (backend) => {
+    const dev = backend.matrix(a);
+    const bVec = backend.vector(m, bv);
+    try {
+      const res = await core(backend, matrixOperator(backend, dev), bVec, solverOptions);
+      try {
+        return { x: await backend.read(res.x), res, backend: backend.kind };
+      } finally {
+        backend.release(res.x);
+      }
+    } finally {
+      backend.release(bVec, dev);
+    }
+  });
 }

@@ -26,12 +26,12 @@ import type { BackendOption } from '../backend/create.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import type { DenseMatrix } from './dense-matrix.js';
 import type { LinearOperator } from './operator.js';
-import { matrixOperator, type Operator } from './operators.js';
+import type { Operator } from './operators.js';
 import { AbortError, ShapeMismatchError } from '../errors.js';
-import { rejectUnknownOptions, requireFinite, requireInteger, toFloat64Array } from '../validate.js';
+import { requireFinite, requireInteger, toFloat64Array } from '../validate.js';
 import {
-  EPS, EPS_WGSL, checkSignal, requireFiniteNonNegative, requireNonNegative, requireOperand, requireOptions, runGuardedLoop,
-  symOrtho, withBackend, wgslOnePlusLeOne, wgslSymOrtho, type Rotation,
+  EPS, EPS_WGSL, checkSignal, requireFiniteNonNegative, requireNonNegative, requireOptions, runGuardedLoop,
+  solveLeastSquaresOnHost, symOrtho, wgslOnePlusLeOne, wgslSymOrtho, type Rotation,
 } from './krylov-common.js';
 
 export interface LsqrOptions {
@@ -550,29 +550,9 @@ export async function lsqr(
   b: ArrayLike<number>,
   options: LsqrOptions & { backend?: BackendOption | Backend } = {},
 ): Promise<LsqrResult> {
-  const o = requireOptions(options);
-  rejectUnknownOptions('options', o, [...OPTION_NAMES, 'backend']);
-  requireOperand('A', a);
-  const m = a.rows;
-  const bv = toFloat64Array('b', b);
-  if (bv.length !== m) throw new ShapeMismatchError('b', `length ${m} (the rows of A)`, `length ${bv.length}`);
-  requireFinite('b', bv);
-  const { backend: backendOption, ...solverOptions } = o;
-  checkOptions(solverOptions, a.cols);
-  return withBackend(backendOption, async (backend) => {
-    const dev = backend.matrix(a);
-    const bVec = backend.vector(m, bv);
-    try {
-      const res = await lsqrCore(backend, matrixOperator(backend, dev), bVec, solverOptions);
-      try {
-        const x = await backend.read(res.x);
-        const { istop, itn, r1norm, r2norm, anorm, acond, arnorm, xnorm } = res;
-        return { x, istop, itn, r1norm, r2norm, anorm, acond, arnorm, xnorm, message: LSQR_MESSAGES[istop], backend: backend.kind };
-      } finally {
-        backend.release(res.x);
-      }
-    } finally {
-      backend.release(bVec, dev);
-    }
-  });
+  const { x, res, backend } = await solveLeastSquaresOnHost<LsqrOptions, Awaited<ReturnType<typeof lsqrCore>>>(
+    a, b, options, OPTION_NAMES, checkOptions, lsqrCore,
+  );
+  const { istop, itn, r1norm, r2norm, anorm, acond, arnorm, xnorm } = res;
+  return { x, istop, itn, r1norm, r2norm, anorm, acond, arnorm, xnorm, message: LSQR_MESSAGES[istop], backend };
 }
