@@ -20,6 +20,7 @@ export { steihaugCg } from './linear/steihaug-cg.js';
 export type { SteihaugOptions, SteihaugResult } from './linear/steihaug-cg.js';
 export { createBackend } from './backend/create.js';
 export type { BackendOption } from './backend/create.js';
+export type { WebGpuBackend, WebGpuStats } from './backend/webgpu/backend.js';
 export type { Backend, BackendKind, Vec, ScalarBlock, ScalarRef, ScalarKernel, Coef, DeviceMatrix } from './backend/backend.js';
 export {
   TrustGpuError,

@@ -1,27 +1,32 @@
 /**
  * Backend selection. 'auto' picks the fastest backend available for the problem; today
  * that is the CPU backend (the WebGPU backend joins it with its measured crossover).
+ * 'webgpu' or a caller's GPUDevice gives the WebGPU backend.
  */
 import type { Backend } from './backend.js';
 import { createCpuBackend } from './cpu.js';
+import { createWebGpuBackend } from './webgpu/backend.js';
+import { isGpuDevice } from './webgpu/device.js';
 import { requireOneOf } from '../validate.js';
 
-/** Where a solve runs: 'auto' (default) or 'cpu'. */
-export type BackendOption = 'auto' | 'cpu';
+/** Where a solve runs: 'auto' (default), 'cpu' or 'webgpu'. */
+export type BackendOption = 'auto' | 'cpu' | 'webgpu';
 
-export const BACKEND_OPTIONS: readonly BackendOption[] = ['auto', 'cpu'];
+export const BACKEND_OPTIONS: readonly BackendOption[] = ['auto', 'cpu', 'webgpu'];
 
 /**
  * Creates a backend.
- * @param kind 'auto' (default) or 'cpu'
+ * @param kind 'auto' (default), 'cpu', 'webgpu' (throws BackendError when no adapter
+ *   exists), or a GPUDevice of the caller's (used, never destroyed)
  */
-export async function createBackend(kind: BackendOption = 'auto'): Promise<Backend> {
+export async function createBackend(kind: BackendOption | GPUDevice = 'auto'): Promise<Backend> {
+  if (isGpuDevice(kind)) return createWebGpuBackend(kind);
   requireOneOf('backend', kind, BACKEND_OPTIONS);
-  return createCpuBackend();
+  return kind === 'webgpu' ? createWebGpuBackend() : createCpuBackend();
 }
 
-/** Resolves a user's `backend` option, or passes a Backend instance through. */
-export async function resolveBackend(option: BackendOption | Backend | undefined): Promise<Backend> {
-  if (option !== undefined && option !== null && typeof option === 'object') return option;
+/** Resolves a user's `backend` option (a GPUDevice included), or passes a Backend instance through. */
+export async function resolveBackend(option: BackendOption | GPUDevice | Backend | undefined): Promise<Backend> {
+  if (option !== undefined && option !== null && typeof option === 'object' && !isGpuDevice(option)) return option;
   return createBackend(option ?? 'auto');
 }
