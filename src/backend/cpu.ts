@@ -3,7 +3,7 @@
  * WebGPU backend is tested against, and the fallback when no adapter exists.
  */
 import type { Backend, Coef, DeviceMatrix, ScalarBlock, ScalarKernel, ScalarRef, Vec } from './backend.js';
-import { CsrMatrix } from '../sparse/csr.js';
+import { CsrMatrix, TransposeCache } from '../sparse/csr.js';
 import { DenseMatrix } from '../linear/dense-matrix.js';
 import type { LinearOperator } from '../linear/operator.js';
 import { BackendError, ShapeMismatchError } from '../errors.js';
@@ -25,12 +25,14 @@ class CpuScalars implements ScalarBlock {
 class CpuMatrix implements DeviceMatrix {
   /**
    * Aᵀ stored as its own CSR, made on the first Aᵀy: a row-wise gather is about twice as
-   * fast as the scatter over A's rows, and Krylov loops call Aᵀy every iteration.
+   * fast as the scatter over A's rows, and Krylov loops call Aᵀy every iteration. The
+   * backend's TransposeCache makes it a gather of the values when the previous matrix had
+   * the same structure (each iteration's Jacobian of a solve, typically).
    */
   private t: CsrMatrix | null = null;
-  constructor(readonly a: CsrMatrix | DenseMatrix | LinearOperator) {}
+  constructor(readonly a: CsrMatrix | DenseMatrix | LinearOperator, private readonly transposes: TransposeCache) {}
   transposed(a: CsrMatrix): CsrMatrix {
-    return (this.t ??= a.transpose());
+    return (this.t ??= this.transposes.transpose(a));
   }
   get rows(): number {
     return this.a.rows;
@@ -63,6 +65,7 @@ export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   readonly syncInterval = 1;
   private guard: ScalarRef | null = null;
+  private readonly transposes = new TransposeCache();
 
   private skipped(): boolean {
     return this.guard !== null && block(this.guard.block)[this.guard.index] !== 0;
@@ -119,7 +122,7 @@ export class CpuBackend implements Backend {
   }
 
   matrix(a: CsrMatrix | DenseMatrix | LinearOperator): DeviceMatrix {
-    return new CpuMatrix(a);
+    return new CpuMatrix(a, this.transposes);
   }
 
   matvec(a: DeviceMatrix, x: Vec, y: Vec): void {
@@ -208,6 +211,7 @@ export class CpuBackend implements Backend {
 
   dispose(): void {
     this.guard = null;
+    this.transposes.clear();
   }
 }
 

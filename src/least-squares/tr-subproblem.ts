@@ -255,14 +255,100 @@ export function solveTrustRegion1d(b: number, g: number, delta: number): { p: nu
  */
 export function subspaceBasis(gH: Float64Array, gnH: Float64Array): Float64Array[] {
   const n = gH.length;
+  if (n < 2 || gnH.length !== n || !allFinite(gH) || !allFinite(gnH)) return subspaceBasisByQr(gH, gnH);
+  return householderBasis2(gH, gnH);
+}
+
+/** The basis through linear/dense.ts's qr (which also reports non-finite input). */
+function subspaceBasisByQr(gH: Float64Array, gnH: Float64Array): Float64Array[] {
+  const n = gH.length;
   const a = new DenseMatrix(n, 2);
   for (let i = 0; i < n; i++) { a.data[2 * i] = gH[i]; a.data[2 * i + 1] = gnH[i]; }
   const { q } = qr(a);
   const k = q.cols;
   const basis: Float64Array[] = [];
-  for (let j = 0; j < k; j++) basis.push(Float64Array.from({ length: n }, (_, i) => q.data[i * k + j]));
+  for (let j = 0; j < k; j++) {
+    const col = new Float64Array(n);
+    for (let i = 0; i < n; i++) col[i] = q.data[i * k + j];
+    basis.push(col);
+  }
   return basis;
 }
+
+/**
+ * The thin Q of [c0 c1] (n >= 2, finite) with the arithmetic of linear/dense.ts's qr
+ * operation for operation (Householder reflectors as LAPACK's dgeqr2/dlarfg, Q by backward
+ * accumulation), so the basis is bit for bit the one qr gives, without its n x 2 matrix
+ * copies and transposes: this runs once per trf iteration on vectors of length n.
+ */
+function householderBasis2(gH: Float64Array, gnH: Float64Array): Float64Array[] {
+  const m = gH.length;
+  const v0 = Float64Array.from(gH), v1 = Float64Array.from(gnH);
+  const tau0 = householderColumn(v0, 0);
+  applyReflector(v0, 0, tau0, v1);
+  const tau1 = householderColumn(v1, 1);
+  const q0 = new Float64Array(m), q1 = new Float64Array(m);
+  q0[0] = 1;
+  q1[1] = 1;
+  applyReflector(v1, 1, tau1, q1);
+  applyReflector(v0, 0, tau0, q0);
+  applyReflector(v0, 0, tau0, q1);
+  return [q0, q1];
+}
+
+/**
+ * Turns x = v[j..] into the reflector H = I − τ u uᵀ with H x = (β, 0, ..., 0): v[j] = β,
+ * v[j+1..] = u[j+1..] (u[j] = 1 implicit); returns τ (0 when x[j+1..] = 0).
+ */
+function householderColumn(v: Float64Array, j: number): number {
+  const m = v.length;
+  const alpha = v[j];
+  const xnorm = norm2Range(v, j + 1, m);
+  if (xnorm === 0) return 0;
+  const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
+  const tau = (beta - alpha) / beta;
+  const scal = 1 / (alpha - beta);
+  for (let i = j + 1; i < m; i++) v[i] *= scal;
+  v[j] = beta;
+  return tau;
+}
+
+/** y[j..] −= τ (uᵀ y[j..]) u for the reflector u stored in v from j (u[j] = 1 implicit). */
+function applyReflector(v: Float64Array, j: number, tau: number, y: Float64Array): void {
+  if (tau === 0) return;
+  const m = v.length;
+  let w = y[j];
+  for (let i = j + 1; i < m; i++) w += v[i] * y[i];
+  w *= tau;
+  if (w === 0) return;
+  y[j] -= w;
+  for (let i = j + 1; i < m; i++) y[i] -= w * v[i];
+}
+
+/** ||x[start, end)||₂: the plain sum of squares when safely in range, else scaled by the largest entry (dense.ts's norm2). */
+function norm2Range(x: Float64Array, start: number, end: number): number {
+  let s = 0;
+  for (let i = start; i < end; i++) s += x[i] * x[i];
+  if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
+  let big = 0;
+  for (let i = start; i < end; i++) {
+    const v = Math.abs(x[i]);
+    if (v > big) big = v;
+  }
+  if (big === 0) return 0;
+  const inv = 1 / big;
+  s = 0;
+  for (let i = start; i < end; i++) {
+    const v = x[i] * inv;
+    s += v * v;
+  }
+  return big * Math.sqrt(s);
+}
+
+const allFinite = (a: Float64Array): boolean => {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+};
 
 /**
  * The model ½ pᵀB_h p + g_hᵀp restricted to p = S q: B_S = (J_h S)ᵀ(J_h S) + Sᵀ diag(diag_h) S
@@ -305,7 +391,31 @@ export function lsmrRegularization(a: number, b: number, gHNorm: number, delta: 
   return -value / (delta * delta);
 }
 
-const scaled = (v: Float64Array, t: number): Float64Array => v.map((x) => x * t);
+const scaled = (v: Float64Array, t: number): Float64Array => {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < out.length; i++) out[i] = v[i] * t;
+  return out;
+};
+
+/** a + b (a loop: TypedArray.prototype.map costs 15-20x one in V8) */
+const sum = (a: Float64Array, b: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  return out;
+};
+
+const negated = (a: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = -a[i];
+  return out;
+};
+
+/** a ∘ b */
+const product = (a: Float64Array, b: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+  return out;
+};
 
 /**
  * scipy's select_step [STIR]: the trust-region step when it stays feasible; otherwise the
@@ -320,14 +430,15 @@ export function selectStep(
   d: Float64Array, delta: number, lb: Float64Array, ub: Float64Array, theta: number,
 ): { step: Float64Array; stepH: Float64Array; predicted: number } {
   const modelValue = (sH: Float64Array) => evaluateQuadratic(Jh.matvec(sH), gH, sH, diagH);
-  if (inBounds(x.map((xi, i) => xi + p[i]), lb, ub)) return { step: p, stepH: pH, predicted: -modelValue(pH) };
+  if (inBounds(sum(x, p), lb, ub)) return { step: p, stepH: pH, predicted: -modelValue(pH) };
 
   const { step: pStride, hits } = stepSizeToBound(x, p, lb, ub);
-  let rH = pH.map((v, i) => (hits[i] !== 0 ? -v : v));
-  let r = rH.map((v, i) => v * d[i]);
+  let rH = new Float64Array(pH.length);
+  for (let i = 0; i < rH.length; i++) rH[i] = hits[i] !== 0 ? -pH[i] : pH[i];
+  let r = product(rH, d);
   // The trust-region step cut at the bound.
   const pCut = scaled(p, pStride), pHCut = scaled(pH, pStride);
-  const xOnBound = x.map((xi, i) => xi + pCut[i]);
+  const xOnBound = sum(x, pCut);
 
   // The reflected direction leaves either the feasible box or the trust region first.
   const toTr = reflectedTrustRegionStride(pHCut, rH, delta);
@@ -342,8 +453,10 @@ export function selectStep(
   if (rLower <= rUpper) {
     const { a, b, c } = buildQuadratic1d(Jh.matvec(rH), gH, rH, diagH, pHCut, Jh.matvec(pHCut));
     const best = minimizeQuadratic1d(a, b, rLower, rUpper, c);
-    rH = rH.map((v, i) => v * best.t + pHCut[i]);
-    r = rH.map((v, i) => v * d[i]);
+    const rT = new Float64Array(rH.length);
+    for (let i = 0; i < rT.length; i++) rT[i] = rH[i] * best.t + pHCut[i];
+    rH = rT;
+    r = product(rH, d);
     rValue = best.value;
   }
 
@@ -352,8 +465,8 @@ export function selectStep(
   const pValue = modelValue(pHBack);
 
   // The anti-gradient step, cut by the trust region or (stepped back) by the bounds.
-  let agH: Float64Array = gH.map((v) => -v);
-  let ag: Float64Array = agH.map((v, i) => v * d[i]);
+  let agH: Float64Array = negated(gH);
+  let ag: Float64Array = product(agH, d);
   const agToTr = delta / norm(agH);
   const agToBound = stepSizeToBound(x, ag, lb, ub).step;
   const agStride = agToBound < agToTr ? theta * agToBound : agToTr;
