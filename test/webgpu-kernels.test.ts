@@ -15,26 +15,15 @@ import { slot, type Backend, type Coef, type ScalarBlock, type ScalarKernel, typ
 import { CsrMatrix } from '../src/sparse/csr.js';
 import { DenseMatrix } from '../src/linear/dense-matrix.js';
 import { BackendError, ShapeMismatchError } from '../src/errors.js';
-import { acquireDevice } from '../src/backend/webgpu/device.js';
 import { WebGpuBackend, type WebGpuBackendOptions } from '../src/backend/webgpu/backend.js';
 import { distinctVectorBlock, rowBlocks, shaderVectorBlock, STREAM_NNZ, WG } from '../src/backend/webgpu/kernels.js';
 import { createBackend } from '../src/backend/create.js';
+import { rng } from '../src/problems/random-sparse.js';
+import { acquireTestGpu, gpuSuiteName } from './helpers/gpu.js';
 // @ts-expect-error a plain .mjs script without types
 import { generate } from '../shaders/embed.mjs';
 
 // ---- helpers --------------------------------------------------------------------------
-
-/** A deterministic generator of uniforms in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVector(n: number, seed: number): Float64Array {
   const r = rng(seed);
@@ -125,21 +114,8 @@ describe('shaders/embed.mjs', () => {
 
 // ---- the device -----------------------------------------------------------------------
 
-const acquired = await acquireDevice().then(
-  (a) => ({ ok: true as const, ...a }),
-  (e: unknown) => ({ ok: false as const, reason: e instanceof Error ? e.message : String(e) }),
-);
-const REQUIRED = process.env.CI === 'true';
-
-if (!acquired.ok && REQUIRED) {
-  describe('webgpu kernels', () => {
-    it('has a WebGPU adapter (required when CI=true)', () => {
-      throw new Error(`no WebGPU adapter in CI: ${acquired.reason}`);
-    });
-  });
-}
-
-const suiteName = acquired.ok ? `webgpu kernels on ${acquired.adapterInfo.vendor} ${acquired.adapterInfo.architecture}` : `webgpu kernels (skipped: ${acquired.reason})`;
+const acquired = await acquireTestGpu();
+const suiteName = gpuSuiteName('webgpu kernels', acquired);
 
 describe.skipIf(!acquired.ok)(suiteName, () => {
   const device = (acquired as { device: GPUDevice }).device;
