@@ -57,6 +57,15 @@ describe.skipIf(!gpu.ok)(gpuSuiteName('Krylov solvers on WebGPU', gpu), () => {
     res.step.forEach((v, i) => expect(v).toBeCloseTo(cpu.step[i], 6));
   });
 
+  it("accepts the caller's GPUDevice as backend and leaves it usable", async () => {
+    const device = (gpu as Extract<typeof gpu, { ok: true }>).device;
+    const first = await lsmr(A, b, { backend: device });
+    expect(first.backend).toBe('webgpu');
+    const second = await lsmr(A, b, { backend: device });
+    expect(second.istop).toBe(first.istop);
+    expect(second.normr).toBe(first.normr);
+  });
+
   it('frees what a solve allocated', async () => {
     const g = backend();
     const before = g.liveBuffers();

@@ -25,8 +25,15 @@ export async function createBackend(kind: BackendOption | GPUDevice = 'auto'): P
   return kind === 'webgpu' ? createWebGpuBackend() : createCpuBackend();
 }
 
-/** Resolves a user's `backend` option (a GPUDevice included), or passes a Backend instance through. */
-export async function resolveBackend(option: BackendOption | GPUDevice | Backend | undefined): Promise<Backend> {
-  if (option !== undefined && option !== null && typeof option === 'object' && !isGpuDevice(option)) return option;
-  return createBackend(option ?? 'auto');
+/** What a solver's `backend` option accepts: a kind, a caller's GPUDevice, or a Backend. */
+export type BackendChoice = BackendOption | GPUDevice | Backend;
+
+/**
+ * Resolves a user's `backend` option. `owned` is true when the backend was made here (from
+ * a kind or a GPUDevice), so the solver must dispose it; a Backend instance is the caller's.
+ * (Disposing a backend made on a caller's GPUDevice frees its buffers, never the device.)
+ */
+export async function resolveBackend(option: BackendChoice | undefined): Promise<{ backend: Backend; owned: boolean }> {
+  if (option !== undefined && option !== null && typeof option === 'object' && !isGpuDevice(option)) return { backend: option, owned: false };
+  return { backend: await createBackend(option ?? 'auto'), owned: true };
 }

@@ -51,7 +51,7 @@ interface Trial {
 }
 
 export async function dogbox(ctx: DriverContext): Promise<DriverOutcome> {
-  const { evaluator, lb, ub, gtol } = ctx;
+  const { evaluator, gtol } = ctx;
   const n = ctx.x0.length;
   const maxNfev = ctx.maxNfev ?? 100 * n;
   const s = initialState(ctx);

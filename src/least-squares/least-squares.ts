@@ -11,8 +11,8 @@
 import { CsrMatrix } from '../sparse/csr.js';
 import { DenseMatrix } from '../linear/dense-matrix.js';
 import { isLinearOperator } from '../linear/operator.js';
-import type { Backend, BackendKind } from '../backend/backend.js';
-import { resolveBackend, type BackendOption } from '../backend/create.js';
+import type { BackendKind } from '../backend/backend.js';
+import { resolveBackend, type BackendChoice } from '../backend/create.js';
 import { EvaluationError, InvalidArgumentError } from '../errors.js';
 import { describe, rejectUnknownOptions, requireInteger, requireNumber, requireOneOf, toFloat64Array } from '../validate.js';
 import { isUnbounded, prepareBounds, type BoundsOption } from './bounds.js';
@@ -68,7 +68,7 @@ export interface LeastSquaresOptions {
   /** Stops the solve at the next evaluation: it rejects with an AbortError carrying the last accepted x. */
   signal?: AbortSignal;
   /** Where the linear algebra runs: 'auto' (default), 'cpu' or a Backend. */
-  backend?: BackendOption | Backend;
+  backend?: BackendChoice;
 }
 
 export interface LeastSquaresResult {
@@ -125,8 +125,7 @@ export async function leastSquares(fun: ResidualFunction, x0: ArrayLike<number>,
   const { n, lb, ub, method } = o;
   // trf works strictly inside the box (scipy: rstep 1e-10).
   const xStart = method === 'trf' ? makeStrictlyFeasible(o.x0, lb, ub) : o.x0;
-  const backend = await resolveBackend(options.backend);
-  const ownsBackend = typeof options.backend !== 'object';
+  const { backend, owned: ownsBackend } = await resolveBackend(options.backend);
   try {
     const evaluator = new CountingEvaluator(fun, o, n);
     const f0 = await evaluator.fun(xStart);

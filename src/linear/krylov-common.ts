@@ -11,7 +11,7 @@ import { slot } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import { describe, rejectUnknownOptions, requireFinite, toFloat64Array } from '../validate.js';
 import { matrixOperator, type Operator } from './operators.js';
-import { resolveBackend, type BackendOption } from '../backend/create.js';
+import { resolveBackend, type BackendChoice } from '../backend/create.js';
 import { CsrMatrix } from '../sparse/csr.js';
 import { DenseMatrix } from './dense-matrix.js';
 import { isLinearOperator, type LinearOperator } from './operator.js';
@@ -212,10 +212,9 @@ export function requireOperand(name: string, a: unknown): CsrMatrix | DenseMatri
  * Resolves a public `backend` option, runs `fn` on it and disposes the backend when it
  * was created here (a Backend instance passed in belongs to the caller).
  */
-export async function withBackend<T>(option: BackendOption | Backend | undefined, fn: (backend: Backend) => Promise<T>): Promise<T> {
+export async function withBackend<T>(option: BackendChoice | undefined, fn: (backend: Backend) => Promise<T>): Promise<T> {
   if (option === null) throw new InvalidArgumentError('backend', "'auto', 'cpu' or a Backend", 'got null');
-  const backend = await resolveBackend(option);
-  const owned = typeof option !== 'object';
+  const { backend, owned } = await resolveBackend(option);
   try {
     return await fn(backend);
   } finally {
@@ -230,7 +229,7 @@ export async function withBackend<T>(option: BackendOption | Backend | undefined
 export async function solveLeastSquaresOnHost<O extends object, R extends { x: Vec }>(
   a: CsrMatrix | DenseMatrix | LinearOperator,
   b: ArrayLike<number>,
-  options: (O & { backend?: BackendOption | Backend }) | undefined,
+  options: (O & { backend?: BackendChoice }) | undefined,
   optionNames: readonly string[],
   checkOptions: (o: O, n: number) => void,
   core: (backend: Backend, op: Operator, b: Vec, o: O) => Promise<R>,

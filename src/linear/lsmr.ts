@@ -21,7 +21,7 @@
  */
 import type { Backend, BackendKind, ScalarKernel, Vec } from '../backend/backend.js';
 import { slot } from '../backend/backend.js';
-import type { BackendOption } from '../backend/create.js';
+import type { BackendChoice } from '../backend/create.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import type { DenseMatrix } from './dense-matrix.js';
 import type { LinearOperator } from './operator.js';
@@ -580,7 +580,7 @@ export async function lsmrCore(backend: Backend, op: Operator, b: Vec, options?:
 export async function lsmr(
   a: CsrMatrix | DenseMatrix | LinearOperator,
   b: ArrayLike<number>,
-  options: LsmrOptions & { backend?: BackendOption | Backend } = {},
+  options: LsmrOptions & { backend?: BackendChoice } = {},
 ): Promise<LsmrResult> {
   const { x, res, backend } = await solveLeastSquaresOnHost<LsmrOptions, Awaited<ReturnType<typeof lsmrCore>>>(
     a, b, options, OPTION_NAMES, checkOptions, lsmrCore,

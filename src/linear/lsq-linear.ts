@@ -10,8 +10,8 @@
 import { CsrMatrix } from '../sparse/csr.js';
 import { DenseMatrix } from './dense-matrix.js';
 import { isLinearOperator, type LinearOperator } from './operator.js';
-import type { Backend, BackendKind } from '../backend/backend.js';
-import { resolveBackend, type BackendOption } from '../backend/create.js';
+import type { BackendKind } from '../backend/backend.js';
+import { resolveBackend, type BackendChoice } from '../backend/create.js';
 import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import { describe, rejectUnknownOptions, requireFinite, requireInteger, requireNumber, requireOneOf, toFloat64Array } from '../validate.js';
 import { prepareBounds, type BoundsOption } from '../least-squares/bounds.js';
@@ -42,7 +42,7 @@ export interface LsqLinearOptions {
   /** Where verbose lines go. Default console.log. */
   log?: (line: string) => void;
   /** Where the iterative work runs: 'auto' (default), 'cpu', or a Backend. */
-  backend?: BackendOption | Backend;
+  backend?: BackendChoice;
   /** Stops the solve; it rejects with an AbortError carrying the last iterate. */
   signal?: AbortSignal;
 }
@@ -126,8 +126,7 @@ export async function lsqLinear(
   const log = options.log ?? ((line: string) => console.log(line));
   const { lb, ub } = prepareBounds(options.bounds, n);
   const signal = options.signal;
-  const backend = await resolveBackend(options.backend);
-  const ownsBackend = typeof options.backend !== 'object';
+  const { backend, owned: ownsBackend } = await resolveBackend(options.backend);
 
   try {
     // The unbounded solution.

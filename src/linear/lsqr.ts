@@ -22,7 +22,7 @@
  */
 import type { Backend, BackendKind, ScalarKernel, Vec } from '../backend/backend.js';
 import { slot } from '../backend/backend.js';
-import type { BackendOption } from '../backend/create.js';
+import type { BackendChoice } from '../backend/create.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import type { DenseMatrix } from './dense-matrix.js';
 import type { LinearOperator } from './operator.js';
@@ -548,7 +548,7 @@ export async function lsqrCore(backend: Backend, op: Operator, b: Vec, options?:
 export async function lsqr(
   a: CsrMatrix | DenseMatrix | LinearOperator,
   b: ArrayLike<number>,
-  options: LsqrOptions & { backend?: BackendOption | Backend } = {},
+  options: LsqrOptions & { backend?: BackendChoice } = {},
 ): Promise<LsqrResult> {
   const { x, res, backend } = await solveLeastSquaresOnHost<LsqrOptions, Awaited<ReturnType<typeof lsqrCore>>>(
     a, b, options, OPTION_NAMES, checkOptions, lsqrCore,

@@ -24,7 +24,7 @@
  */
 import type { Backend, BackendKind, ScalarKernel, Vec } from '../backend/backend.js';
 import { slot } from '../backend/backend.js';
-import type { BackendOption } from '../backend/create.js';
+import type { BackendChoice } from '../backend/create.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import type { DenseMatrix } from './dense-matrix.js';
 import type { LinearOperator } from './operator.js';
@@ -328,7 +328,7 @@ export async function steihaugCg(
   b: CsrMatrix | DenseMatrix | LinearOperator,
   g: ArrayLike<number>,
   delta: number,
-  options: SteihaugOptions & { backend?: BackendOption | Backend } = {},
+  options: SteihaugOptions & { backend?: BackendChoice } = {},
 ): Promise<SteihaugResult> {
   const o = requireOptions(options);
   rejectUnknownOptions('options', o, [...OPTION_NAMES, 'backend']);

@@ -54,7 +54,7 @@ type HostMatrix = CsrMatrix | DenseMatrix | LinearOperator;
 export async function trfLinear(
   a: HostMatrix, b: Float64Array, xLsq: Float64Array, lb: Float64Array, ub: Float64Array, opts: TrfLinearOptions,
 ): Promise<LinearSolveOutcome> {
-  const m = a.rows, n = a.cols;
+  const n = a.cols;
   const { tol } = opts;
   let x = makeStrictlyFeasible(reflectiveTransformation(xLsq, lb, ub).x, lb, ub, 0.1);
   const stepSolver = opts.lsqSolver === 'exact'

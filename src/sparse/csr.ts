@@ -406,6 +406,15 @@ function kernels(): CsrKernels | null {
 }
 
 /**
+ * Whether A's products run in WebAssembly (the kernels load and A has WASM_MIN_NNZ
+ * nonzeros or more). There the scatter Aᵀy is as fast as a gather over a stored Aᵀ, so
+ * the CPU backend skips making Aᵀ for matrices used in few products.
+ */
+export function hasFastProducts(a: CsrMatrix): boolean {
+  return a.nnz >= WASM_MIN_NNZ && kernels() !== null;
+}
+
+/**
  * out = A v (transpose false) or Aᵀ v (true) in WebAssembly; false (nothing written) when
  * the kernels are unavailable, the vectors share storage, or the product is too large.
  */
