@@ -24,8 +24,10 @@
  *
  * Each side: one untimed warm-up solve, then the median of --repeat timed solves (ours
  * with performance.now() around the awaited leastSquares call on the CPU backend, scipy's
- * with time.perf_counter in bench/scipy_least_squares.py, one python3 child process for
- * all of scipy's runs). Building the problems is not timed.
+ * with time.perf_counter in bench/scipy_least_squares.py, which runs as one python3 child
+ * process in --serve mode). The timed solves alternate, scipy's then ours, so that both
+ * sides see the same load when other work shares the machine. Building the problems is
+ * not timed.
  *
  * ratio = scipy seconds / our seconds: above 1 we are faster. Per configuration the table
  * gives the total seconds of each side, total / total, and the geometric mean of the
@@ -36,7 +38,7 @@
  * (least-squares-quick-* with --quick). Without python3 or scipy the peer is skipped and
  * only our figures are printed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -100,9 +102,11 @@ interface PeerRun {
   error?: string;
 }
 
-type PeerOutcome =
-  | { ok: true; runs: PeerRun[]; versions: { python: string; numpy: string; scipy: string } }
-  | { ok: false; reason: string };
+interface Versions {
+  python: string;
+  numpy: string;
+  scipy: string;
+}
 
 function options(p: SparseProblem, c: Config): LeastSquaresOptions {
   const { rows, cols } = p.sparsity;
@@ -116,47 +120,123 @@ function options(p: SparseProblem, c: Config): LeastSquaresOptions {
   return { ...base, jacSparsity: CsrMatrix.fromTriplets(p.m, p.n, rows, cols, new Float64Array(rows.length).fill(1)) };
 }
 
-async function runOurs(p: SparseProblem, c: Config): Promise<OurRun> {
-  const solve = () => leastSquares((x) => p.residual(x), p.x0, options(p, c));
-  const times: number[] = [];
+/**
+ * scipy's side: bench/scipy_least_squares.py --serve as a child process, answering one
+ * JSON-line request (problem, method, jac, repeat, warmup) with one JSON line.
+ */
+class Peer {
+  private buffer = '';
+  private stderr = '';
+  private waiting: ((line: string | null) => void)[] = [];
+  private exited = false;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+        const line = this.buffer.slice(0, i);
+        this.buffer = this.buffer.slice(i + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    child.stderr.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-4000); });
+    child.on('close', () => {
+      this.exited = true;
+      for (const w of this.waiting.splice(0)) w(null);
+    });
+  }
+
+  /** Starts the server; a reason string when python3, numpy or scipy is missing. */
+  static async start(problems: SparseProblem[]): Promise<{ peer: Peer; versions: Versions } | { reason: string }> {
+    const args = [PEER, '--serve', '--n', String(N), '--threads', PEER_THREADS, '--problems', problems.map((p) => p.name).join(',')];
+    const child = spawn('python3', args, { env: peerEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawnError = new Promise<string>((resolve) => child.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'ENOENT' ? 'python3 not found' : `python3 failed to start: ${err.message}`)));
+    const peer = new Peer(child);
+    const first = await Promise.race([peer.next(), spawnError]);
+    if (first === null || !first.startsWith('{')) {
+      const reason = typeof first === 'string' ? first : peer.failure();
+      child.kill();
+      return { reason };
+    }
+    const ready = JSON.parse(first) as Versions & { ready: boolean };
+    return { peer, versions: { python: ready.python, numpy: ready.numpy, scipy: ready.scipy } };
+  }
+
+  async run(p: SparseProblem, c: Config, repeat: number, warmup: boolean): Promise<PeerRun> {
+    if (this.exited) return { problem: p.name, method: c.method, jac: c.jac, error: this.failure() };
+    const reply = this.next();
+    this.child.stdin.write(JSON.stringify({ problem: p.name, method: c.method, jac: c.jac, repeat, warmup }) + '\n');
+    const line = await reply;
+    return line === null ? { problem: p.name, method: c.method, jac: c.jac, error: this.failure() } : (JSON.parse(line) as PeerRun);
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private next(): Promise<string | null> {
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private failure(): string {
+    const err = this.stderr.trim();
+    const missing = /No module named '?([\w.]+)'?/.exec(err);
+    return missing ? `${missing[1]} is not installed for python3` : `scipy_least_squares.py exited: ${err.split('\n').slice(-3).join(' | ')}`;
+  }
+}
+
+/**
+ * One (problem, configuration): a warm-up on each side, then REPEATS timed solves on each
+ * side, alternating scipy's and ours so that both see the same load. Errors are reported
+ * in the table, not fatal.
+ */
+async function measure(p: SparseProblem, c: Config, peer: Peer | null): Promise<{ ours: OurRun; scipy: PeerRun | null }> {
+  const opts = options(p, c);
+  const solve = () => leastSquares((x) => p.residual(x), p.x0, opts);
+  const times: number[] = [], peerTimes: number[] = [];
   let res: LeastSquaresResult | undefined;
+  let ours: OurRun | null = null;
+  let scipy: PeerRun | null = null;
   try {
     await solve(); // warm-up
-    for (let r = 0; r < REPEATS; r++) {
-      const t0 = performance.now();
-      res = await solve();
-      times.push((performance.now() - t0) / 1000);
-    }
   } catch (err) {
-    // Reported in the table (and the JSON), not fatal: the other runs still compare.
-    return { seconds: NaN, times, nfev: NaN, njev: null, cost: NaN, status: NaN, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    ours = failed(err, times);
   }
-  return { seconds: median(times), times, nfev: res!.nfev, njev: res!.njev, cost: res!.cost, status: res!.status };
+  for (let r = 0; r < REPEATS; r++) {
+    if (peer && !scipy?.error) {
+      const run = await peer.run(p, c, 1, r === 0);
+      if (run.error) scipy = run;
+      else {
+        peerTimes.push(run.seconds!);
+        scipy = { ...run, seconds: median(peerTimes), times: [...peerTimes] };
+      }
+    }
+    if (!ours) {
+      try {
+        const t0 = performance.now();
+        res = await solve();
+        times.push((performance.now() - t0) / 1000);
+      } catch (err) {
+        ours = failed(err, times);
+      }
+    }
+  }
+  ours ??= { seconds: median(times), times, nfev: res!.nfev, njev: res!.njev, cost: res!.cost, status: res!.status };
+  return { ours, scipy };
+}
+
+function failed(err: unknown, times: number[]): OurRun {
+  return { seconds: NaN, times, nfev: NaN, njev: null, cost: NaN, status: NaN, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }
 
 function peerEnv(): NodeJS.ProcessEnv {
   if (PEER_THREADS === 'default') return process.env;
   const t = PEER_THREADS;
   return { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
-}
-
-function runPeer(problems: SparseProblem[], configs: Config[]): PeerOutcome {
-  const methods = [...new Set(configs.map((c) => c.method))];
-  const jacs = [...new Set(configs.map((c) => c.jac))];
-  const args = [PEER, '--n', String(N), '--repeat', String(REPEATS), '--threads', PEER_THREADS,
-    '--problems', problems.map((p) => p.name).join(','), '--methods', methods.join(','), '--jacs', jacs.join(',')];
-  const p = spawnSync('python3', args, { encoding: 'utf8', maxBuffer: 1 << 26, env: peerEnv() });
-  if (p.error) {
-    const code = (p.error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? 'python3 not found' : `python3 failed to start: ${p.error.message}` };
-  }
-  if (p.status !== 0) {
-    const err = (p.stderr || '').trim();
-    const missing = /No module named '?([\w.]+)'?/.exec(err);
-    return { ok: false, reason: missing ? `${missing[1]} is not installed for python3` : `scipy_least_squares.py exited with ${p.status}: ${err.split('\n').slice(-3).join(' | ')}` };
-  }
-  const j = JSON.parse(p.stdout) as { runs: PeerRun[]; python: string; numpy: string; scipy: string };
-  return { ok: true, runs: j.runs, versions: { python: j.python, numpy: j.numpy, scipy: j.scipy } };
 }
 
 function median(a: number[]): number {
@@ -190,23 +270,28 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${fmtLoad()} (${cpus().length} cores)`);
 
   const started = performance.now();
-  let peer: PeerOutcome = { ok: false, reason: 'disabled by --no-peer' };
+  let peer: Peer | null = null;
+  let versions: Versions | null = null;
+  let skipped = NO_PEER ? 'disabled by --no-peer' : '';
   if (!NO_PEER) {
-    process.stdout.write('scipy ... ');
-    const t0 = performance.now();
-    peer = runPeer(problems, configs);
-    console.log(peer.ok ? `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (scipy ${peer.versions.scipy}, BLAS threads ${PEER_THREADS})` : `skipped: ${peer.reason}`);
+    const out = await Peer.start(problems);
+    if ('reason' in out) skipped = out.reason;
+    else ({ peer, versions } = out);
+    console.log(versions ? `scipy ${versions.scipy} (numpy ${versions.numpy}, python ${versions.python}), BLAS threads ${PEER_THREADS}` : `scipy peer skipped: ${skipped}`);
   }
 
   const rows: Row[] = [];
-  for (const p of problems) {
-    for (const c of configs) {
-      const ours = await runOurs(p, c);
-      const ref = peer.ok ? peer.runs.find((r) => r.problem === p.name && r.method === c.method && r.jac === c.jac) ?? null : null;
-      const ratio = ref?.seconds !== undefined && !ours.error ? ref.seconds / ours.seconds : null;
-      rows.push({ problem: p.name, config: c.name, ours, scipy: ref, ratio });
+  try {
+    for (const p of problems) {
+      for (const c of configs) {
+        const { ours, scipy } = await measure(p, c, peer);
+        const ratio = scipy?.seconds !== undefined && !ours.error ? scipy.seconds / ours.seconds : null;
+        rows.push({ problem: p.name, config: c.name, ours, scipy, ratio });
+      }
+      process.stdout.write(`  ${p.name} done (${((performance.now() - started) / 1000).toFixed(0)} s, load ${fmtLoad()})\n`);
     }
-    process.stdout.write(`  ${p.name} done (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  } finally {
+    (peer as Peer | null)?.close();
   }
   const loadEnd = loadavg();
 
@@ -244,12 +329,12 @@ async function main(): Promise<void> {
     ['config', 'vs', 'ours s', 'scipy s', 'total ratio', 'geomean ratio', 'ours >= scipy', 'nfev ours', 'nfev scipy'],
     totals.map((t) => [
       t.config, t.peer, fmtS(t.oursSeconds), fmtS(t.scipySeconds ?? undefined), fmtR(t.totalRatio ?? undefined),
-      fmtR(t.geomeanRatio ?? undefined), peer.ok ? `${t.fasterCount}/${t.problems}` : '-', String(t.oursNfev),
+      fmtR(t.geomeanRatio ?? undefined), versions ? `${t.fasterCount}/${t.problems}` : '-', String(t.oursNfev),
       t.scipyNfev === null ? '-' : String(t.scipyNfev),
     ]),
   );
   console.log('\nratio = scipy seconds / our seconds (> 1: ours faster); geomean over the problems of the per-problem ratios.');
-  if (!peer.ok) console.log(`scipy peer skipped: ${peer.reason}`);
+  if (!versions) console.log(`scipy peer skipped: ${skipped}`);
   console.log(`load average at end: ${fmtLoad()}; wall ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -257,7 +342,7 @@ async function main(): Promise<void> {
   const out = {
     bench: 'least-squares', date: new Date().toISOString(), n: N, repeats: REPEATS,
     options: { xtol: SQRT_EPS, ftol: SQRT_EPS, gtol: SQRT_EPS, backend: 'cpu' },
-    peer: peer.ok ? { ok: true, versions: peer.versions, blasThreads: PEER_THREADS } : { ok: false, reason: peer.reason },
+    peer: versions ? { ok: true, versions, blasThreads: PEER_THREADS } : { ok: false, reason: skipped },
     environment: {
       node: process.version, platform: platform(), arch: arch(), cpu: cpus()[0]?.model, cores: cpus().length,
       loadavgStart: loadStart, loadavgEnd: loadEnd,

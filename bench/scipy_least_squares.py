@@ -13,6 +13,12 @@ For each (problem, method, jac) run: one untimed warm-up solve, then --repeat ti
 one JSON object on stdout: {"runs": [{problem, method, jac, seconds (median), times (all),
 nfev, njev, cost, status, optimality} ...], versions}. A run that raises has "error".
 
+With --serve the problems are built once and the script answers requests instead, one JSON
+object per line on stdin ({"problem", "method", "jac"}, optionally "repeat" and "warmup")
+with one line of JSON on stdout (the run's record as above); the first line it writes is
+{"ready": true, versions...}. The bench uses this to alternate scipy's timed runs with
+ours, so that both see the same load on a shared machine.
+
 BLAS is pinned to one thread (OPENBLAS/OMP/MKL_NUM_THREADS=1, set here before numpy is
 imported unless already set) unless --threads default is passed: our solver is
 single-threaded, and on the 2-core dev boxes a BLAS thread pool fighting a busy second core
@@ -35,6 +41,7 @@ def main():
     p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--n', type=int, default=10000)
     p.add_argument('--threads', default='1', help="BLAS threads, or 'default' to leave the environment alone")
+    p.add_argument('--serve', action='store_true', help='answer JSON-line requests on stdin (see above)')
     args = p.parse_args()
 
     if args.threads != 'default':
@@ -57,34 +64,56 @@ def main():
     if missing:
         raise SystemExit(f'scipy_least_squares.py: unknown problems {sorted(missing)}')
 
+    by_name = {P.name: P for P in problems}
+
+    def run(P, method, jac, repeat=args.repeat, warmup=True):
+        kw = dict(method=method, tr_solver='lsmr', xtol=tol, ftol=tol, gtol=tol)
+        if P.bounds is not None:
+            kw['bounds'] = P.bounds
+        if jac == 'analytic':
+            kw['jac'] = P.jac
+        elif jac == 'sparsity':
+            kw['jac_sparsity'] = P.pattern
+        else:
+            raise SystemExit(f'scipy_least_squares.py: unknown jac mode {jac!r}')
+        rec = {'problem': P.name, 'method': method, 'jac': jac}
+        try:
+            if warmup:
+                least_squares(P.fun, P.x0, **kw)
+            times, res = [], None
+            for _ in range(max(1, repeat)):
+                t0 = time.perf_counter()
+                res = least_squares(P.fun, P.x0, **kw)
+                times.append(time.perf_counter() - t0)
+            rec.update({
+                'seconds': statistics.median(times), 'times': times,
+                'nfev': int(res.nfev), 'njev': None if res.njev is None else int(res.njev),
+                'cost': float(res.cost), 'status': int(res.status), 'optimality': float(res.optimality),
+            })
+        except Exception as e:  # noqa: BLE001 - reported, not fatal
+            rec['error'] = f'{type(e).__name__}: {e}'
+        return rec
+
+    versions = {'python': sys.version.split()[0], 'numpy': np.__version__, 'scipy': scipy.__version__}
+    if args.serve:
+        print(json.dumps({'ready': True, **versions}), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            req = json.loads(line)
+            P = by_name.get(req.get('problem'))
+            if P is None:
+                rec = {'error': f"unknown problem {req.get('problem')!r}"}
+            else:
+                rec = run(P, req['method'], req['jac'], int(req.get('repeat', args.repeat)), bool(req.get('warmup', True)))
+            print(json.dumps(rec), flush=True)
+        return
+
     runs = []
     for P in problems:
         for method in [m for m in args.methods.split(',') if m]:
             for jac in [j for j in args.jacs.split(',') if j]:
-                kw = dict(method=method, tr_solver='lsmr', xtol=tol, ftol=tol, gtol=tol)
-                if P.bounds is not None:
-                    kw['bounds'] = P.bounds
-                if jac == 'analytic':
-                    kw['jac'] = P.jac
-                elif jac == 'sparsity':
-                    kw['jac_sparsity'] = P.pattern
-                else:
-                    raise SystemExit(f'scipy_least_squares.py: unknown jac mode {jac!r}')
-                rec = {'problem': P.name, 'method': method, 'jac': jac}
-                try:
-                    least_squares(P.fun, P.x0, **kw)  # warm-up
-                    times, res = [], None
-                    for _ in range(max(1, args.repeat)):
-                        t0 = time.perf_counter()
-                        res = least_squares(P.fun, P.x0, **kw)
-                        times.append(time.perf_counter() - t0)
-                    rec.update({
-                        'seconds': statistics.median(times), 'times': times,
-                        'nfev': int(res.nfev), 'njev': None if res.njev is None else int(res.njev),
-                        'cost': float(res.cost), 'status': int(res.status), 'optimality': float(res.optimality),
-                    })
-                except Exception as e:  # noqa: BLE001 - reported, not fatal
-                    rec['error'] = f'{type(e).__name__}: {e}'
+                rec = run(P, method, jac)
                 runs.append(rec)
                 print(f"scipy {P.name} {method} {jac}: {rec.get('seconds', float('nan')):.3f}s nfev {rec.get('nfev')}",
                       file=sys.stderr, flush=True)
@@ -93,7 +122,7 @@ def main():
         'runs': runs,
         'options': {'xtol': tol, 'ftol': tol, 'gtol': tol, 'tr_solver': 'lsmr', 'repeat': args.repeat, 'n': args.n,
                     'blasThreads': args.threads},
-        'python': sys.version.split()[0], 'numpy': np.__version__, 'scipy': scipy.__version__,
+        **versions,
     }, sys.stdout)
     sys.stdout.write('\n')
 

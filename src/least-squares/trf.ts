@@ -149,23 +149,15 @@ function scaledClVector(v: Float64Array, dv: Float64Array, scaleInv: Float64Arra
 function initialRadius(it: Iterate, lb: Float64Array, ub: Float64Array): number {
   const { v, dv } = clScalingVector(it.x, it.g, lb, ub);
   const vs = scaledClVector(v, dv, it.scaleInv);
-  const r = new Float64Array(it.x.length);
-  for (let i = 0; i < r.length; i++) r[i] = (it.x[i] * it.scaleInv[i]) / Math.sqrt(vs[i]);
-  const delta = norm(r);
+  const delta = norm(scaledBySqrt(it.x, it.scaleInv, vs));
   return delta === 0 ? 1 : delta;
 }
 
 function hatSpace(it: Iterate, v: Float64Array, dv: Float64Array, bounded: boolean): HatSpace {
   const vs = scaledClVector(v, dv, it.scaleInv);
-  const n = vs.length, { g, scale } = it;
-  const d = new Float64Array(n), gH = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = Math.sqrt(vs[i]) * scale[i];
-  let diagH: Float64Array | null = null;
-  if (bounded) {
-    diagH = new Float64Array(n);
-    for (let i = 0; i < n; i++) diagH[i] = g[i] * dv[i] * scale[i];
-  }
-  for (let i = 0; i < n; i++) gH[i] = d[i] * g[i];
+  const d = sqrtTimes(vs, it.scale);
+  const diagH = bounded ? product3(it.g, dv, it.scale) : null;
+  const gH = product(d, it.g);
   return { d, diagH, gH, Jh: scaleColumns(it.J, d) };
 }
 
@@ -334,11 +326,7 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
       const rhsValues = new Float64Array(rhs.length);
       rhsValues.set(it.f);
       backend.write(rhs, rhsValues);
-      if (hat.diagH) {
-        const diag = new Float64Array(n);
-        for (let i = 0; i < n; i++) diag[i] = Math.sqrt(hat.diagH[i] + reg);
-        backend.write(diagVec, diag);
-      }
+      if (hat.diagH) backend.write(diagVec, sqrtShifted(hat.diagH, reg));
       // Without bounds scipy damps LSMR instead of augmenting J_h (the same problem, other rounding).
       const res = await withAbort(it.x, () =>
         hat.diagH ? lsmrCore(backend, augmented, rhs, lsmrOptions) : lsmrCore(backend, jh, rhs, { ...lsmrOptions, damp: Math.sqrt(reg) }));
@@ -384,7 +372,37 @@ async function readAndRelease(backend: Backend, v: Vec): Promise<Float64Array> {
 
 // ---------------------------------------------------------------------------------------
 // Elementwise helpers: plain loops, not TypedArray.prototype.map / every, which cost
-// 15-20x a loop in V8 at n = 10^4 (same values, entry by entry).
+// 15-20x a loop in V8 at n = 10^4 (same values, entry by entry). Each loop is a function
+// of its own: a function that is called once per iteration but holds a 10^4-trip loop is
+// compiled on stack at the loop and then deoptimized on the cold code after it, every call.
+
+/** √a ∘ b */
+const sqrtTimes = (a: Float64Array, b: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(a[i]) * b[i];
+  return out;
+};
+
+/** a ∘ b ∘ c, multiplied left to right */
+const product3 = (a: Float64Array, b: Float64Array, c: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i] * c[i];
+  return out;
+};
+
+/** (a ∘ b) / √c */
+const scaledBySqrt = (a: Float64Array, b: Float64Array, c: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = (a[i] * b[i]) / Math.sqrt(c[i]);
+  return out;
+};
+
+/** √(a + t) */
+const sqrtShifted = (a: Float64Array, t: number): Float64Array => {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(a[i] + t);
+  return out;
+};
 
 const reciprocal = (a: Float64Array): Float64Array => {
   const out = new Float64Array(a.length);

@@ -279,26 +279,19 @@ export class CsrMatrix implements LinearOperator {
   /** diag(d) A, sharing the structure. */
   scaleRows(d: ArrayLike<number>): CsrMatrix {
     checkLength('d', d, this.rows);
-    const out = new Float64Array(this.data);
-    const { rows, indptr } = this;
-    for (let i = 0; i < rows; i++) {
-      const di = d[i];
-      for (let k = indptr[i], e = indptr[i + 1]; k < e; k++) out[k] *= di;
-    }
+    const out = rowScaled(this.rows, this.indptr, this.data, d);
     // The structure is this matrix's (already checked); only the products can overflow.
     checkFiniteData(out);
-    return trustedCsr(this.rows, this.cols, indptr, this.indices, out);
+    return trustedCsr(this.rows, this.cols, this.indptr, this.indices, out);
   }
 
   /** A diag(d), sharing the structure. */
   scaleColumns(d: ArrayLike<number>): CsrMatrix {
     checkLength('d', d, this.cols);
-    const out = new Float64Array(this.data);
-    const { indices } = this;
-    for (let k = 0; k < out.length; k++) out[k] *= d[indices[k]];
+    const out = columnScaled(this.indices, this.data, d);
     // The structure is this matrix's (already checked); only the products can overflow.
     checkFiniteData(out);
-    return trustedCsr(this.rows, this.cols, this.indptr, indices, out);
+    return trustedCsr(this.rows, this.cols, this.indptr, this.indices, out);
   }
 
   /** The same structure with new values (length nnz). */
@@ -531,6 +524,27 @@ function orderedTypedTriplets(
   }
   for (let i = 0; i < rows; i++) indptr[i + 1] += indptr[i];
   return trustedCsr(rows, cols, indptr, idx, val);
+}
+
+// The loops of scaleRows and scaleColumns, as functions of their own so that V8 optimizes
+// them as such (inline in the methods, they were compiled on stack and deoptimized after
+// the loop on most calls).
+
+/** data ∘ d[row of each slot] */
+function rowScaled(rows: number, indptr: Int32Array, data: Float64Array, d: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(data);
+  for (let i = 0; i < rows; i++) {
+    const di = d[i];
+    for (let k = indptr[i], e = indptr[i + 1]; k < e; k++) out[k] *= di;
+  }
+  return out;
+}
+
+/** data ∘ d[column of each slot] */
+function columnScaled(indices: Int32Array, data: Float64Array, d: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(data);
+  for (let k = 0; k < out.length; k++) out[k] *= d[indices[k]];
+  return out;
 }
 
 /** A stable counting sort of 0..n-1 (or of `input`'s order) by an integer key in [0, buckets). */
