@@ -3,7 +3,7 @@
  * WebGPU backend is tested against, and the fallback when no adapter exists.
  */
 import type { Backend, Coef, DeviceMatrix, ScalarBlock, ScalarKernel, ScalarRef, Vec } from './backend.js';
-import { CsrMatrix, TransposeCache, hasFastProducts } from '../sparse/csr.js';
+import { CsrMatrix, StagedCsr, TransposeCache, hasFastProducts } from '../sparse/csr.js';
 import { DenseMatrix } from '../linear/dense-matrix.js';
 import type { LinearOperator } from '../linear/operator.js';
 import { BackendError, ShapeMismatchError } from '../errors.js';
@@ -42,9 +42,33 @@ class CpuMatrix implements DeviceMatrix {
    */
   private t: CsrMatrix | null = null;
   private scatters = 0;
+  /**
+   * A and Aᵀ kept in the WebAssembly kernels' memory after their first product, so that a
+   * Krylov solve copies only vectors per product, not the matrix (the upload's snapshot,
+   * as on the GPU). Freed by release(); the JS loops take over where they cannot be used.
+   */
+  private stagedA: StagedCsr | null = null;
+  private stagedT: StagedCsr | null = null;
   constructor(readonly a: CsrMatrix | DenseMatrix | LinearOperator, private readonly transposes: TransposeCache) {}
   transposed(a: CsrMatrix): CsrMatrix {
     return (this.t ??= this.transposes.transpose(a));
+  }
+  /** y = A x for the CSR A. */
+  productA(a: CsrMatrix, x: Float64Array, y: Float64Array): void {
+    if (!(this.stagedA ??= new StagedCsr(a)).product(false, x, y)) a.matvec(x, y);
+  }
+  /** x = Aᵀ y for the CSR A: the scatter over A, or the gather over the stored Aᵀ. */
+  productAT(a: CsrMatrix, y: Float64Array, x: Float64Array): void {
+    if (this.scatterNext(a, y, x)) {
+      if (!(this.stagedA ??= new StagedCsr(a)).product(true, y, x)) a.rmatvec(y, x);
+      return;
+    }
+    const t = this.transposed(a);
+    if (!(this.stagedT ??= new StagedCsr(t)).product(false, y, x)) t.matvec(y, x);
+  }
+  releaseStaged(): void {
+    this.stagedA?.release();
+    this.stagedT?.release();
   }
   /** Whether this Aᵀy should be the scatter over A (see SCATTERS_BEFORE_TRANSPOSE). */
   scatterNext(a: CsrMatrix, y: Float64Array, x: Float64Array): boolean {
@@ -148,7 +172,8 @@ export class CpuBackend implements Backend {
     if (this.skipped()) return;
     const m = (a as CpuMatrix).a;
     const xd = vec(x), yd = vec(y);
-    if (m instanceof CsrMatrix || m instanceof DenseMatrix) m.matvec(xd, yd);
+    if (m instanceof CsrMatrix) (a as CpuMatrix).productA(m, xd, yd);
+    else if (m instanceof DenseMatrix) m.matvec(xd, yd);
     else {
       const r = m.matvec(xd);
       if (r.length !== yd.length) throw new ShapeMismatchError('LinearOperator.matvec', `a result of length ${yd.length}`, `length ${r.length}`);
@@ -161,10 +186,7 @@ export class CpuBackend implements Backend {
     const dm = a as CpuMatrix;
     const m = dm.a;
     const xd = vec(x), yd = vec(y);
-    if (m instanceof CsrMatrix) {
-      if (dm.scatterNext(m, yd, xd)) m.rmatvec(yd, xd);
-      else dm.transposed(m).matvec(yd, xd);
-    }
+    if (m instanceof CsrMatrix) dm.productAT(m, yd, xd);
     else if (m instanceof DenseMatrix) m.rmatvec(yd, xd);
     else {
       const r = m.rmatvec(yd);
@@ -223,8 +245,9 @@ export class CpuBackend implements Backend {
 
   async flush(): Promise<void> {}
 
-  release(): void {
-    // Garbage-collected storage: nothing to free.
+  release(...handles: (Vec | ScalarBlock | DeviceMatrix)[]): void {
+    // Vectors and scalars are garbage-collected; a matrix frees its staged copies.
+    for (const h of handles) if (h instanceof CpuMatrix) h.releaseStaged();
   }
 
   dispose(): void {

@@ -45,6 +45,8 @@ interface Iterate {
 /** One iteration's hat-space quantities. diagH is null without bounds. */
 interface HatSpace {
   d: Float64Array; diagH: Float64Array | null; gH: Float64Array;
+  /** d = 1 everywhere: J_h is J (and Jh below is J itself). */
+  unitD: boolean;
   /** J_h = J diag(d) on the host (for the model values of select_step). */
   Jh: Jacobian;
 }
@@ -83,10 +85,13 @@ export async function trf(ctx: DriverContext): Promise<DriverOutcome> {
   let status: DriverOutcome['status'] | null = null;
   let iteration = 0, gNorm = 0;
   let stepNorm: number | null = null, actualReduction: number | null = null;
+  // Without bounds the Coleman–Li vector is v = 1, dv = 0 at every x (what
+  // clScalingVector returns when no bound is finite), made once.
+  const unbounded = bounded ? null : { v: new Float64Array(n).fill(1), dv: new Float64Array(n) };
   if (ctx.verbose === 2) ctx.log(nonlinearHeader());
   try {
     for (;;) {
-      const { v, dv } = clScalingVector(it.x, it.g, lb, ub);
+      const { v, dv } = unbounded ?? clScalingVector(it.x, it.g, lb, ub);
       gNorm = normInfProduct(it.g, v);
       if (gNorm < ctx.gtol) status = 1;
       if (ctx.verbose === 2) ctx.log(nonlinearIterationLine(iteration, evaluator.nfev, it.cost, actualReduction, stepNorm, gNorm));
@@ -158,7 +163,9 @@ function hatSpace(it: Iterate, v: Float64Array, dv: Float64Array, bounded: boole
   const d = sqrtTimes(vs, it.scale);
   const diagH = bounded ? product3(it.g, dv, it.scale) : null;
   const gH = product(d, it.g);
-  return { d, diagH, gH, Jh: scaleColumns(it.J, d) };
+  // J diag(d) is J itself, value for value, when d = 1 (xScale 1 and no bound in play).
+  const unitD = allOnes(d);
+  return { d, diagH, gH, unitD, Jh: unitD ? it.J : scaleColumns(it.J, d) };
 }
 
 /**
@@ -284,10 +291,15 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
   const jh = rightScaledOperator(backend, jOp, dVec);
   // 'lsmr' with bounds: [J_h; diag(√(C + reg))] against [f; 0] (scipy's regularized_lsq_operator).
   const augmented = augmentedOperator(backend, jh, diagVec);
+  // When d = 1, J_h is J: the products skip the two multiplications by d (x · 1 = x
+  // exactly, so the iterates are the same).
+  const augmentedJ = augmentedOperator(backend, jOp, diagVec);
+  let unitD = false;
   // 'cg': B_h = J_hᵀJ_h + C, matrix-free (symmetric, so applyT = apply).
   const applyB = (x: Vec, y: Vec) => {
-    jh.apply(x, tmp);
-    jh.applyT(tmp, y);
+    const op = unitD ? jOp : jh;
+    op.apply(x, tmp);
+    op.applyT(tmp, y);
     if (bounded) backend.mul(diagVec, x, y, 1);
   };
   const bOp: Operator = { rows: n, cols: n, apply: applyB, applyT: applyB };
@@ -305,6 +317,7 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
         uploaded = it.J;
       }
       backend.write(dVec, hat.d);
+      unitD = hat.unitD;
       if (ctx.trSolver === 'cg') {
         if (hat.diagH) backend.write(diagVec, hat.diagH);
         backend.write(gVec, hat.gH);
@@ -329,7 +342,9 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
       if (hat.diagH) backend.write(diagVec, sqrtShifted(hat.diagH, reg));
       // Without bounds scipy damps LSMR instead of augmenting J_h (the same problem, other rounding).
       const res = await withAbort(it.x, () =>
-        hat.diagH ? lsmrCore(backend, augmented, rhs, lsmrOptions) : lsmrCore(backend, jh, rhs, { ...lsmrOptions, damp: Math.sqrt(reg) }));
+        hat.diagH
+          ? lsmrCore(backend, unitD ? augmentedJ : augmented, rhs, lsmrOptions)
+          : lsmrCore(backend, unitD ? jOp : jh, rhs, { ...lsmrOptions, damp: Math.sqrt(reg) }));
       const gnH = await readAndRelease(backend, res.x);
       const S = subspaceBasis(hat.gH, gnH);
       const { B, g } = projectModel(S, S.map((s) => hat.Jh.matvec(s)), hat.gH, hat.diagH);
@@ -435,6 +450,11 @@ const normInfProduct = (a: Float64Array, b: Float64Array): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i] * b[i]));
   return s;
+};
+
+const allOnes = (a: Float64Array): boolean => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 1) return false;
+  return true;
 };
 
 const allFinite = (a: Float64Array): boolean => {

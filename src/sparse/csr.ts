@@ -408,39 +408,151 @@ export function hasFastProducts(a: CsrMatrix): boolean {
 }
 
 /**
- * out = A v (transpose false) or Aᵀ v (true) in WebAssembly; false (nothing written) when
- * the kernels are unavailable, the vectors share storage, or the product is too large.
+ * The kernels' memory is shared by everything that stages a matrix in it: regions are
+ * handed out first fit from a list sorted by offset (a few live at a time: one transient
+ * product, the matrices a backend keeps staged), and the memory grows as needed (it never
+ * shrinks; offsets stay valid, JS views are made per use).
  */
-function wasmProduct(a: CsrMatrix, transpose: boolean, v: Float64Array, out: Float64Array): boolean {
-  if (!(v instanceof Float64Array) || !(out instanceof Float64Array) || v.buffer === out.buffer) return false;
-  const { rows, cols, indptr, indices, data } = a;
-  if (out.length !== (transpose ? cols : rows)) return false;
-  const k = kernels();
-  if (!k) return false;
-  const nnz = indptr[rows];
-  const ip = 0;
+interface Region {
+  off: number;
+  size: number;
+}
+const regions: Region[] = [];
+
+function allocRegion(k: CsrKernels, bytes: number): Region | null {
+  const size = (bytes + 7) & ~7;
+  let off = 0, i = 0;
+  for (; i < regions.length; i++) {
+    if (regions[i].off - off >= size) break;
+    off = regions[i].off + regions[i].size;
+  }
+  const end = off + size;
+  if (end > WASM_MAX_BYTES) return null;
+  const have = k.memory.buffer.byteLength;
+  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  const region = { off, size };
+  regions.splice(i, 0, region);
+  return region;
+}
+
+function freeRegion(region: Region): void {
+  const i = regions.indexOf(region);
+  if (i >= 0) regions.splice(i, 1);
+}
+
+/** Where A and its two vectors lie in a region: row pointers, columns, values, input, output. */
+interface Layout {
+  ip: number;
+  ix: number;
+  dt: number;
+  vin: number;
+  vout: number;
+  bytes: number;
+}
+
+function layout(a: CsrMatrix, off: number): Layout {
+  const { rows, cols } = a;
+  const nnz = a.indptr[rows];
+  const len = Math.max(rows, cols);
+  const ip = off;
   const ix = ip + 4 * (rows + 1);
   const dt = (ix + 4 * nnz + 7) & ~7;
   const vin = dt + 8 * nnz;
-  const vout = vin + 8 * v.length;
-  const end = vout + 8 * out.length;
-  if (end > WASM_MAX_BYTES) return false;
-  const have = k.memory.buffer.byteLength;
-  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  const vout = vin + 8 * len;
+  return { ip, ix, dt, vin, vout, bytes: vout + 8 * len - off };
+}
+
+/** Copies A's arrays into the kernels' memory at `at`. */
+function stage(k: CsrKernels, a: CsrMatrix, at: Layout): void {
+  const { rows, indptr, indices, data } = a;
+  const nnz = indptr[rows];
   const buf = k.memory.buffer;
-  new Int32Array(buf, ip, rows + 1).set(indptr.subarray(0, rows + 1));
-  new Int32Array(buf, ix, nnz).set(indices.subarray(0, nnz));
-  new Float64Array(buf, dt, nnz).set(data.subarray(0, nnz));
-  new Float64Array(buf, vin, v.length).set(v);
-  const result = new Float64Array(buf, vout, out.length);
+  new Int32Array(buf, at.ip, rows + 1).set(indptr.subarray(0, rows + 1));
+  new Int32Array(buf, at.ix, nnz).set(indices.subarray(0, nnz));
+  new Float64Array(buf, at.dt, nnz).set(data.subarray(0, nnz));
+}
+
+/** The arguments the kernels take: plain Float64Arrays of the right lengths, not sharing storage. */
+function productArguments(a: CsrMatrix, transpose: boolean, v: Float64Array, out: Float64Array): boolean {
+  return v instanceof Float64Array && out instanceof Float64Array && v.buffer !== out.buffer &&
+    v.length === (transpose ? a.rows : a.cols) && out.length === (transpose ? a.cols : a.rows);
+}
+
+/** out = A v or Aᵀ v with A staged at `at`: copies v in, runs the kernel, copies the result out. */
+function runProduct(k: CsrKernels, a: CsrMatrix, at: Layout, transpose: boolean, v: Float64Array, out: Float64Array): void {
+  const buf = k.memory.buffer;
+  new Float64Array(buf, at.vin, v.length).set(v);
+  const result = new Float64Array(buf, at.vout, out.length);
   if (transpose) {
     result.fill(0);
-    k.rmatvec(rows, ip, ix, dt, vin, vout);
+    k.rmatvec(a.rows, at.ip, at.ix, at.dt, at.vin, at.vout);
   } else {
-    k.matvec(rows, ip, ix, dt, vin, vout);
+    k.matvec(a.rows, at.ip, at.ix, at.dt, at.vin, at.vout);
   }
   out.set(result);
+}
+
+/**
+ * out = A v (transpose false) or Aᵀ v (true) in WebAssembly, A staged for this product
+ * only; false (nothing written) when the kernels are unavailable, the vectors share
+ * storage or have other lengths, or the product is too large.
+ */
+function wasmProduct(a: CsrMatrix, transpose: boolean, v: Float64Array, out: Float64Array): boolean {
+  if (!productArguments(a, transpose, v, out)) return false;
+  const k = kernels();
+  if (!k) return false;
+  const region = allocRegion(k, layout(a, 0).bytes);
+  if (!region) return false;
+  try {
+    const at = layout(a, region.off);
+    stage(k, a, at);
+    runProduct(k, a, at, transpose, v, out);
+  } finally {
+    freeRegion(region);
+  }
   return true;
+}
+
+/** Regions of StagedCsr objects dropped without release() go back when they are collected. */
+const stagedRegions = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Region>(freeRegion) : null;
+
+/**
+ * A CSR matrix kept in the kernels' memory for repeated products: staged on the first
+ * product, so later ones copy only the vectors (the CPU backend's uploaded matrices, used
+ * by every iteration of a Krylov solve). Later changes to A's arrays are not seen, as with
+ * any upload. release() frees the memory (a collected StagedCsr frees it too).
+ */
+export class StagedCsr {
+  private region: Region | null = null;
+  private at: Layout | null = null;
+
+  constructor(readonly a: CsrMatrix) {}
+
+  /** out = A v (or Aᵀ v); false, nothing written, where the JS loops must do it (see wasmProduct). */
+  product(transpose: boolean, v: Float64Array, out: Float64Array): boolean {
+    const { a } = this;
+    if (a.nnz < WASM_MIN_NNZ || !productArguments(a, transpose, v, out)) return false;
+    const k = kernels();
+    if (!k) return false;
+    if (!this.region) {
+      const bytes = layout(a, 0).bytes;
+      const region = allocRegion(k, bytes);
+      if (!region) return false;
+      this.region = region;
+      this.at = layout(a, region.off);
+      stage(k, a, this.at);
+      stagedRegions?.register(this, region, this);
+    }
+    runProduct(k, a, this.at!, transpose, v, out);
+    return true;
+  }
+
+  release(): void {
+    if (!this.region) return;
+    freeRegion(this.region);
+    stagedRegions?.unregister(this);
+    this.region = this.at = null;
+  }
 }
 
 /**
