@@ -370,6 +370,58 @@ const CSR_KERNELS_WASM =
   '0720084e0d012005200220074102746a2802004103746a220920092b0300200320074103746a2b0300200aa2a0390300' +
   '200741016a21070c000b0b0b200641016a21060c000b0b0b';
 
+/**
+ * The CPU backend's vector kernels (cpu.ts), a second module on the products' memory
+ * (imported as k.memory), so that a backend vector, a staged matrix and a product's
+ * output all live in one address space. Elementwise kernels take two entries per trip in
+ * f64x2 lanes (IEEE f64 per lane, as the scalar loop: the same value in every entry, with
+ * y and x allowed to be the same vector) and the odd last entry alone; dot sums x_i y_i
+ * from +0 in index order, one entry at a time, as the JS loop. WebAssembly SIMD is needed;
+ * where it is missing this module alone fails and the vectors stay JS arrays.
+ *
+ *   (func (export "scale")  (param $a f64) (param $x i32) (param $y i32) (param $n i32)   ;; y = a x
+ *   (func (export "axpy")   (param $a f64) (param $x i32) (param $y i32) (param $n i32)   ;; y = y + a x
+ *   (func (export "axpby")  (param $a f64) (param $x i32) (param $b f64) (param $y i32) (param $n i32)
+ *                                                                            ;; y = a x + b y
+ *   (func (export "mul")    (param $x i32) (param $y i32) (param $z i32) (param $n i32)   ;; z = x y
+ *   (func (export "muladd") (param $x i32) (param $y i32) (param $b f64) (param $z i32) (param $n i32)
+ *                                                                            ;; z = x y + b z
+ *     each:  (local $i i32) (local $va v128) ...  (va = f64x2.splat a, likewise b)
+ *       (block $pairs (loop $pair
+ *         (br_if $pairs (i32.ge_u (i + 1) (local.get $n)))
+ *         (v128.store (y + 8 i) (f64x2.add (f64x2.mul (local.get $va) (v128.load (x + 8 i)))
+ *                                          (f64x2.mul (local.get $vb) (v128.load (y + 8 i)))))   ;; axpby
+ *         (local.set $i (i + 2)) (br $pair)))
+ *       (if (i32.lt_u (local.get $i) (local.get $n))
+ *         (f64.store (y + 8 i) (f64.add (f64.mul a (f64.load (x + 8 i))) (f64.mul b (f64.load (y + 8 i))))))
+ *   (func (export "dot") (param $x i32) (param $y i32) (param $n i32) (result f64)
+ *     (local $i i32) (local $s f64)
+ *     (block $done (loop $entry
+ *       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+ *       (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (x + 8 i)) (f64.load (y + 8 i)))))
+ *       (local.set $i (i + 1)) (br $entry)))
+ *     (local.get $s))
+ */
+const VECTOR_KERNELS_WASM =
+  '0061736d0100000001260560047c7f7f7f0060057c7f7c7f7f0060047f7f7f7f0060057f7f7c7f7f0060037f7f7f017c' +
+  '020d01016b066d656d6f7279020001030706000001020304072d06057363616c65000004617870790001056178706279' +
+  '0002036d756c0003066d756c616464000403646f7400050ac205066502017f017b2000fd14210502400340200441016a' +
+  '20034f0d01200220044103746a2005200120044103746afd000300fdf201fd0b0300200441026a21040c000b0b024020' +
+  '0420034f0d00200220044103746a2000200120044103746a2b0300a23903000b0b800102017f017b2000fd1421050240' +
+  '0340200441016a20034f0d01200220044103746a200220044103746afd0003002005200120044103746afd000300fdf2' +
+  '01fdf001fd0b0300200441026a21040c000b0b0240200420034f0d00200220044103746a200220044103746a2b030020' +
+  '00200120044103746a2b0300a2a03903000b0b8e0102017f027b2000fd1421062002fd14210702400340200541016a20' +
+  '044f0d01200320054103746a2006200120054103746afd000300fdf2012007200320054103746afd000300fdf201fdf0' +
+  '01fd0b0300200541026a21050c000b0b0240200520044f0d00200320054103746a2000200120054103746a2b0300a220' +
+  '02200320054103746a2b0300a2a03903000b0b7001017f02400340200441016a20034f0d01200220044103746a200020' +
+  '044103746afd000300200120044103746afd000300fdf201fd0b0300200441026a21040c000b0b0240200420034f0d00' +
+  '200220044103746a200020044103746a2b0300200120044103746a2b0300a23903000b0b9b0102017f017b2002fd1421' +
+  '0602400340200541016a20044f0d01200320054103746a200020054103746afd000300200120054103746afd000300fd' +
+  'f2012006200320054103746afd000300fdf201fdf001fd0b0300200541026a21050c000b0b0240200520044f0d002003' +
+  '20054103746a200020054103746a2b0300200120054103746a2b0300a22002200320054103746a2b0300a2a03903000b' +
+  '0b3a02017f017c02400340200320024f0d012004200020034103746a2b0300200120034103746a2b0300a2a021042003' +
+  '41016a21030c000b0b20040b';
+
 /** Below this many nonzeros the JS loops are used (the copies and the call would dominate). */
 const WASM_MIN_NNZ = 256;
 /** The kernels' memory is not grown past this (larger products use the JS loops). */
@@ -381,21 +433,52 @@ interface CsrKernels {
   rmatvec(rows: number, ip: number, ix: number, dt: number, y: number, x: number): void;
 }
 
+/** The vector kernels (byte offsets into the kernels' memory, n entries). Internal: cpu.ts. */
+export interface VectorKernels {
+  readonly memory: WebAssembly.Memory;
+  scale(a: number, x: number, y: number, n: number): void;
+  axpy(a: number, x: number, y: number, n: number): void;
+  axpby(a: number, x: number, b: number, y: number, n: number): void;
+  mul(x: number, y: number, z: number, n: number): void;
+  muladd(x: number, y: number, b: number, z: number, n: number): void;
+  dot(x: number, y: number, n: number): number;
+}
+
 /** The instantiated kernels; null where WebAssembly is unavailable or refused (e.g. by a CSP). */
 let csrKernels: CsrKernels | null | undefined;
+let vectorKernelsInstance: VectorKernels | null = null;
+
+const bytesOf = (hex: string): Uint8Array<ArrayBuffer> => {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+};
 
 function kernels(): CsrKernels | null {
   if (csrKernels === undefined) {
     try {
-      const bytes = new Uint8Array(CSR_KERNELS_WASM.length / 2);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(CSR_KERNELS_WASM.slice(2 * i, 2 * i + 2), 16);
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytesOf(CSR_KERNELS_WASM)));
       csrKernels = instance.exports as unknown as CsrKernels;
     } catch {
       csrKernels = null;
     }
+    if (csrKernels) {
+      try {
+        const module = new WebAssembly.Module(bytesOf(VECTOR_KERNELS_WASM));
+        const instance = new WebAssembly.Instance(module, { k: { memory: csrKernels.memory } });
+        vectorKernelsInstance = { ...(instance.exports as unknown as Omit<VectorKernels, 'memory'>), memory: csrKernels.memory };
+      } catch {
+        vectorKernelsInstance = null;
+      }
+    }
   }
   return csrKernels;
+}
+
+/** The vector kernels, or null (no WebAssembly, or no SIMD): then the CPU backend's vectors are JS arrays. */
+export function vectorKernels(): VectorKernels | null {
+  kernels();
+  return vectorKernelsInstance;
 }
 
 /**
@@ -413,9 +496,9 @@ export function hasFastProducts(a: CsrMatrix): boolean {
  * product, the matrices a backend keeps staged), and the memory grows as needed (it never
  * shrinks; offsets stay valid, JS views are made per use).
  */
-interface Region {
-  off: number;
-  size: number;
+export interface Region {
+  readonly off: number;
+  readonly size: number;
 }
 const regions: Region[] = [];
 
@@ -438,6 +521,17 @@ function allocRegion(k: CsrKernels, bytes: number): Region | null {
 function freeRegion(region: Region): void {
   const i = regions.indexOf(region);
   if (i >= 0) regions.splice(i, 1);
+}
+
+/** `bytes` (rounded up to 8) of the kernels' memory for the CPU backend's vectors, or null. */
+export function allocKernelMemory(bytes: number): Region | null {
+  const k = kernels();
+  return k ? allocRegion(k, bytes) : null;
+}
+
+/** Returns a region from allocKernelMemory. */
+export function freeKernelMemory(region: Region): void {
+  freeRegion(region);
 }
 
 /** Where A and its two vectors lie in a region: row pointers, columns, values, input, output. */
@@ -500,7 +594,9 @@ function runProduct(k: CsrKernels, a: CsrMatrix, at: Layout, transpose: boolean,
 function wasmProduct(a: CsrMatrix, transpose: boolean, v: Float64Array, out: Float64Array): boolean {
   if (!productArguments(a, transpose, v, out)) return false;
   const k = kernels();
-  if (!k) return false;
+  // Views into the kernels' memory (the CPU backend's vectors) would be detached by a
+  // grow while staging: the backend passes those by offset (StagedCsr.productAt).
+  if (!k || v.buffer === k.memory.buffer || out.buffer === k.memory.buffer) return false;
   const region = allocRegion(k, layout(a, 0).bytes);
   if (!region) return false;
   try {
@@ -533,17 +629,39 @@ export class StagedCsr {
     const { a } = this;
     if (a.nnz < WASM_MIN_NNZ || !productArguments(a, transpose, v, out)) return false;
     const k = kernels();
-    if (!k) return false;
-    if (!this.region) {
-      const bytes = layout(a, 0).bytes;
-      const region = allocRegion(k, bytes);
-      if (!region) return false;
-      this.region = region;
-      this.at = layout(a, region.off);
-      stage(k, a, this.at);
-      stagedRegions?.register(this, region, this);
-    }
+    if (!k || v.buffer === k.memory.buffer || out.buffer === k.memory.buffer || !this.staged(k)) return false;
     runProduct(k, a, this.at!, transpose, v, out);
+    return true;
+  }
+
+  /**
+   * The same for vectors that are themselves in the kernels' memory, given by byte offset
+   * (vin: cols entries, or rows with transpose; vout the other; the two disjoint).
+   */
+  productAt(transpose: boolean, vin: number, vout: number): boolean {
+    const { a } = this;
+    if (a.nnz < WASM_MIN_NNZ) return false;
+    const k = kernels();
+    if (!k || !this.staged(k)) return false;
+    const at = this.at!;
+    if (transpose) {
+      new Float64Array(k.memory.buffer, vout, a.cols).fill(0);
+      k.rmatvec(a.rows, at.ip, at.ix, at.dt, vin, vout);
+    } else {
+      k.matvec(a.rows, at.ip, at.ix, at.dt, vin, vout);
+    }
+    return true;
+  }
+
+  /** Copies A into the kernels' memory on first use; false when it does not fit. */
+  private staged(k: CsrKernels): boolean {
+    if (this.region) return true;
+    const region = allocRegion(k, layout(this.a, 0).bytes);
+    if (!region) return false;
+    this.region = region;
+    this.at = layout(this.a, region.off);
+    stage(k, this.a, this.at);
+    stagedRegions?.register(this, region, this);
     return true;
   }
 
