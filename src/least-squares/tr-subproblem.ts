@@ -363,11 +363,17 @@ export function projectModel(
     g[i] = dot(S[i], gH);
     for (let j = i; j < k; j++) {
       let v = dot(JS[i], JS[j]);
-      if (diagH) for (let r = 0; r < gH.length; r++) v += S[i][r] * diagH[r] * S[j][r];
+      if (diagH) v = addWeightedDot(v, S[i], diagH, S[j]);
       B[i * k + j] = B[j * k + i] = v;
     }
   }
   return { B, g };
+}
+
+/** v + Σ a_r w_r b_r, added in index order (a loop of its own, for V8: see the helpers below). */
+function addWeightedDot(v: number, a: Float64Array, w: Float64Array, b: Float64Array): number {
+  for (let r = 0; r < a.length; r++) v += a[r] * w[r] * b[r];
+  return v;
 }
 
 /** The subspace step: p_h = S q with q solving the k-dimensional (k = 1 or 2) subproblem. */

@@ -159,7 +159,8 @@ function initialRadius(it: Iterate, lb: Float64Array, ub: Float64Array): number 
 }
 
 function hatSpace(it: Iterate, v: Float64Array, dv: Float64Array, bounded: boolean): HatSpace {
-  const vs = scaledClVector(v, dv, it.scaleInv);
+  // Without bounds dv = 0, and the scaled vector is v itself.
+  const vs = bounded ? scaledClVector(v, dv, it.scaleInv) : v;
   const d = sqrtTimes(vs, it.scale);
   const diagH = bounded ? product3(it.g, dv, it.scale) : null;
   const gH = product(d, it.g);
@@ -180,7 +181,7 @@ async function trialLoop(
   const t: Trial = { xNew: it.x, fNew: it.fTrue, costNew: it.cost, actualReduction: -1, stepNorm: 0, delta, status: null };
   while (t.actualReduction <= 0 && ctx.evaluator.nfev < maxNfev) {
     const pH = await model.step(t.delta);
-    const p = product(pH, hat.d);
+    const p = hat.unitD ? pH : product(pH, hat.d);
     const sel = bounded
       ? selectStep(it.x, hat.Jh, hat.diagH, hat.gH, p, pH, hat.d, t.delta, ctx.lb, ctx.ub, theta)
       : { step: p, stepH: pH, predicted: -evaluateQuadratic(hat.Jh.matvec(pH), hat.gH, pH) };
@@ -288,6 +289,7 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
   const jOp: Operator = { rows: m, cols: n, apply: (x, y) => backend.matvec(deviceJ(), x, y), applyT: (y, x) => backend.rmatvec(deviceJ(), y, x) };
   const dVec = backend.vector(n), diagVec = backend.vector(n), gVec = backend.vector(n), tmp = backend.vector(m);
   const rhs = backend.vector(bounded ? m + n : m);
+  const rhsValues = new Float64Array(rhs.length); // [f; 0]: the tail stays zero
   const jh = rightScaledOperator(backend, jOp, dVec);
   // 'lsmr' with bounds: [J_h; diag(√(C + reg))] against [f; 0] (scipy's regularized_lsq_operator).
   const augmented = augmentedOperator(backend, jh, diagVec);
@@ -336,7 +338,6 @@ function krylovSolver(ctx: DriverContext, bounded: boolean, m: number, n: number
         const { a, b } = buildQuadratic1d(hat.Jh.matvec(agH), hat.gH, agH, hat.diagH);
         reg = lsmrRegularization(a, b, norm(hat.gH), delta);
       }
-      const rhsValues = new Float64Array(rhs.length);
       rhsValues.set(it.f);
       backend.write(rhs, rhsValues);
       if (hat.diagH) backend.write(diagVec, sqrtShifted(hat.diagH, reg));
