@@ -12,7 +12,7 @@
  *   SIAM J. Sci. Comput. 21(1), 1999 (the 2-D subspace approach).
  */
 import { DenseMatrix } from '../linear/dense-matrix.js';
-import { qr } from '../linear/dense.js';
+import { norm2Range, qr } from '../linear/dense.js';
 import type { LinearOperator } from '../linear/operator.js';
 import {
   EPS, buildQuadratic1d, dot, evaluateQuadratic, inBounds, intersectTrustRegion, minimizeQuadratic1d, norm, stepSizeToBound,
@@ -325,25 +325,6 @@ function applyReflector(v: Float64Array, j: number, tau: number, y: Float64Array
   for (let i = j + 1; i < m; i++) y[i] -= w * v[i];
 }
 
-/** ||x[start, end)||₂: the plain sum of squares when safely in range, else scaled by the largest entry (dense.ts's norm2). */
-function norm2Range(x: Float64Array, start: number, end: number): number {
-  let s = 0;
-  for (let i = start; i < end; i++) s += x[i] * x[i];
-  if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
-  let big = 0;
-  for (let i = start; i < end; i++) {
-    const v = Math.abs(x[i]);
-    if (v > big) big = v;
-  }
-  if (big === 0) return 0;
-  const inv = 1 / big;
-  s = 0;
-  for (let i = start; i < end; i++) {
-    const v = x[i] * inv;
-    s += v * v;
-  }
-  return big * Math.sqrt(s);
-}
 
 const allFinite = (a: Float64Array): boolean => {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;

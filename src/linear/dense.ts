@@ -79,7 +79,7 @@ function requireSquare(name: string, a: DenseMatrix): number {
  * magnitude (the idea of LAPACK dnrm2), so huge entries cannot overflow and tiny ones
  * cannot underflow to zero.
  */
-function norm2(x: Float64Array, start: number, end: number): number {
+export function norm2Range(x: Float64Array, start: number, end: number): number {
   let s = 0;
   for (let i = start; i < end; i++) s += x[i] * x[i];
   if (s > 1e-280 && s < 1e280) return Math.sqrt(s);
@@ -134,7 +134,7 @@ function householderQr(ct: Float64Array, m: number, n: number, pivot: boolean): 
   if (pivot) {
     vn1 = new Float64Array(n);
     vn2 = new Float64Array(n);
-    for (let j = 0; j < n; j++) vn1[j] = vn2[j] = norm2(ct, j * m, (j + 1) * m);
+    for (let j = 0; j < n; j++) vn1[j] = vn2[j] = norm2Range(ct, j * m, (j + 1) * m);
   }
 
   for (let j = 0; j < k; j++) {
@@ -162,7 +162,7 @@ function householderQr(ct: Float64Array, m: number, n: number, pivot: boolean): 
     // alpha - beta never cancels.
     const oj = j * m;
     const alpha = ct[oj + j];
-    const xnorm = norm2(ct, oj + j + 1, oj + m);
+    const xnorm = norm2Range(ct, oj + j + 1, oj + m);
     if (xnorm === 0) {
       tau[j] = 0; // H_j = I: the column is already reduced.
     } else {
@@ -186,7 +186,7 @@ function householderQr(ct: Float64Array, m: number, n: number, pivot: boolean): 
         const temp = Math.max(0, (1 + r) * (1 - r));
         const q = vn1[c] / vn2[c];
         if (temp * q * q <= tol3z) {
-          vn1[c] = vn2[c] = j + 1 < m ? norm2(ct, oc + j + 1, oc + m) : 0;
+          vn1[c] = vn2[c] = j + 1 < m ? norm2Range(ct, oc + j + 1, oc + m) : 0;
         } else {
           vn1[c] *= Math.sqrt(temp);
         }
@@ -338,7 +338,7 @@ function oneSidedJacobi(gv: Float64Array, k: number, tiny: number): void {
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
     // Refresh the norms exactly at each sweep so the updates below cannot drift.
     for (let i = 0; i < k; i++) {
-      const t = norm2(gv, i * L, i * L + k);
+      const t = norm2Range(gv, i * L, i * L + k);
       nrm[i] = t * t;
     }
     let rotations = 0;
@@ -381,11 +381,11 @@ function oneSidedJacobi(gv: Float64Array, k: number, tiny: number): void {
         // shrinks may lose relative accuracy to cancellation; recompute it in that case.
         let np = alpha - t * gamma, nq = beta + t * gamma;
         if (!(np > 0.25 * alpha)) {
-          const w = norm2(gv, op, op + k);
+          const w = norm2Range(gv, op, op + k);
           np = w * w;
         }
         if (!(nq > 0.25 * beta)) {
-          const w = norm2(gv, oq, oq + k);
+          const w = norm2Range(gv, oq, oq + k);
           nq = w * w;
         }
         nrm[p] = np;
@@ -451,7 +451,7 @@ function svdTall(ct: Float64Array, M: number, N: number): { ut: Float64Array; s:
   oneSidedJacobi(gv, k, tiny);
 
   const sigma = new Float64Array(k);
-  for (let i = 0; i < k; i++) sigma[i] = norm2(gv, i * L, i * L + k);
+  for (let i = 0; i < k; i++) sigma[i] = norm2Range(gv, i * L, i * L + k);
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => sigma[b] - sigma[a] || a - b);
 
   const zeroFrom = (() => {
@@ -502,7 +502,7 @@ function completeOrthonormal(w: Float64Array, n: number, r: number, k: number): 
         if (h !== 0) for (let j = 0; j < n; j++) w[oo + j] -= h * w[i * n + j];
       }
     }
-    const nr = norm2(w, oo, oo + n);
+    const nr = norm2Range(w, oo, oo + n);
     for (let j = 0; j < n; j++) {
       w[oo + j] /= nr;
       lev[j] += w[oo + j] ** 2;
