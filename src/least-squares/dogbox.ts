@@ -17,6 +17,7 @@ import {
   EPS, buildQuadratic1d, checkTermination, evaluateQuadratic, inBounds, minimizeQuadratic1d, norm, normInf,
   stepSizeToBound, updateTrRadius,
 } from './common.js';
+import { normInfProduct, scaled } from './common.js';
 import { computeGrad, computeJacScale, scaleRows } from './jacobian.js';
 import { robustScaling, type Loss } from './losses.js';
 import { nonlinearHeader, nonlinearIterationLine } from './progress.js';
@@ -159,12 +160,6 @@ const reciprocal = (v: Float64Array): Float64Array => {
   return out;
 };
 
-/** t v */
-const scaled = (v: Float64Array, t: number): Float64Array => {
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < out.length; i++) out[i] = t * v[i];
-  return out;
-};
 
 /** −a ∘ b */
 const negatedProduct = (a: Float64Array, b: Float64Array): Float64Array => {
@@ -187,12 +182,6 @@ const plusScaled = (a: Float64Array, t: number, b: Float64Array): Float64Array =
   return out;
 };
 
-/** ||a ∘ b||∞ (normInf of the product, without forming it) */
-const normInfProduct = (a: Float64Array, b: Float64Array): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i] * b[i]));
-  return s;
-};
 
 /** min(max(x + step, lb), ub) */
 const clippedSum = (x: Float64Array, step: Float64Array, lb: Float64Array, ub: Float64Array): Float64Array => {

@@ -17,6 +17,7 @@ import type { LinearOperator } from '../linear/operator.js';
 import {
   EPS, buildQuadratic1d, dot, evaluateQuadratic, inBounds, intersectTrustRegion, minimizeQuadratic1d, norm, stepSizeToBound,
 } from './common.js';
+import { negated, product, scaled, sum } from './common.js';
 
 /**
  * min ||J p + f|| subject to ||p|| <= delta from one thin SVD J = U diag(s) Vᵀ [More]:
@@ -383,28 +384,12 @@ export function lsmrRegularization(a: number, b: number, gHNorm: number, delta: 
   return -value / (delta * delta);
 }
 
-const scaled = (v: Float64Array, t: number): Float64Array => {
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < out.length; i++) out[i] = v[i] * t;
-  return out;
-};
 
 // Elementwise helpers as functions of their own (plain loops: TypedArray.prototype.map
 // costs 15-20x a loop in V8; and a loop inline in a function called once per iteration
 // gets that function compiled on stack and deoptimized after the loop on every call).
 
-/** a + b */
-const sum = (a: Float64Array, b: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
-  return out;
-};
 
-const negated = (a: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = -a[i];
-  return out;
-};
 
 /** v with the components where hits ≠ 0 negated */
 const reflected = (v: Float64Array, hits: Int8Array): Float64Array => {
@@ -420,12 +405,6 @@ const scaledPlus = (a: Float64Array, t: number, b: Float64Array): Float64Array =
   return out;
 };
 
-/** a ∘ b */
-const product = (a: Float64Array, b: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
-  return out;
-};
 
 /**
  * scipy's select_step [STIR]: the trust-region step when it stays feasible; otherwise the

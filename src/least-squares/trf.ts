@@ -26,6 +26,7 @@ import {
   buildQuadratic1d, checkTermination, clScalingVector, dot, evaluateQuadratic, findActiveConstraints, makeStrictlyFeasible,
   norm, updateTrRadius,
 } from './common.js';
+import { negated, normInfProduct, product, sum } from './common.js';
 import { computeGrad, computeJacScale, scaleColumns, scaleRows } from './jacobian.js';
 import { robustScaling, type Loss } from './losses.js';
 import { nonlinearHeader, nonlinearIterationLine } from './progress.js';
@@ -426,32 +427,9 @@ const reciprocal = (a: Float64Array): Float64Array => {
   return out;
 };
 
-/** a ∘ b */
-const product = (a: Float64Array, b: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
-  return out;
-};
 
-/** a + b */
-const sum = (a: Float64Array, b: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
-  return out;
-};
 
-const negated = (a: Float64Array): Float64Array => {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = -a[i];
-  return out;
-};
 
-/** ||a ∘ b||∞ (as normInf of the product, without forming it) */
-const normInfProduct = (a: Float64Array, b: Float64Array): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i] * b[i]));
-  return s;
-};
 
 const allOnes = (a: Float64Array): boolean => {
   for (let i = 0; i < a.length; i++) if (a[i] !== 1) return false;
