@@ -615,7 +615,7 @@ function statesFor(name: string, seed: number): { ks: KernelStates; states: Floa
   return { ks, states };
 }
 
-describe.skipIf(!device)(`WGSL scalar kernels vs their cpu functions${gpu.device ? ` on ${gpu.adapter}` : ''}`, () => {
+describe.skipIf(!device)(`WGSL scalar kernels vs their cpu functions${gpu.device ? ` on ${gpu.adapter}` : ` (skipped: ${gpu.reason}; runs where a WebGPU adapter exists, e.g. with chromium's SwiftShader and libvulkan1 installed)`}`, () => {
   it('records the solvers’ states, with the slot layout read from the sources', async () => {
     await recordStates();
     expect([...recorded.keys()].sort()).toEqual([...KERNELS].sort());
